@@ -1,0 +1,101 @@
+/**
+ * mock > prism: the Prism adapter starts the spec mock on a free port, the mock answers what the spec
+ * documents (and only that: it checks that `Authorization` is there, never its value), and close()
+ * really stops the process.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startPrismMock, PrismStartError, type RunningPrismMock } from '../../src/mock/prism.ts';
+import { requestExamples, UPSERT_PATH } from '../../src/spec.ts';
+import { validateUpsertResponse } from '../../src/validation.ts';
+
+const documentationExample = requestExamples()[0]!.value;
+
+/** Command lines of the running Prism processes serving `port`. */
+function prismProcessesOn(port: number): string[] {
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((args) => args.includes('prism-cli') && args.includes(`-p ${port} `));
+}
+
+async function post(
+  mock: RunningPrismMock,
+  { headers, body }: { headers: Record<string, string>; body: string },
+): Promise<{ status: number; contentType: string | null; body: unknown }> {
+  const response = await fetch(`${mock.url}${UPSERT_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return { status: response.status, contentType: response.headers.get('content-type'), body: await response.json() };
+}
+
+describe('mock > prism > answers', () => {
+  let mock: RunningPrismMock;
+  beforeAll(async () => {
+    mock = await startPrismMock({ port: 0 });
+  });
+  afterAll(async () => {
+    await mock?.close();
+  });
+
+  test('mock > prism > port 0 is replaced by the real free port', () => {
+    expect(mock.port).toBeGreaterThan(0);
+    expect(mock.url).toBe(`http://127.0.0.1:${mock.port}`);
+  });
+
+  const cases: [string, { headers: Record<string, string>; body: unknown; status: number }][] = [
+    ['documentation example with an ApiKey gets 200', { headers: { authorization: 'ApiKey x' }, body: documentationExample, status: 200 }],
+    ['any Bearer value is accepted too', { headers: { authorization: 'Bearer not-a-jwt' }, body: documentationExample, status: 200 }],
+    ['no Authorization gets 401', { headers: {}, body: documentationExample, status: 401 }],
+    ['a body missing required fields gets 400', { headers: { authorization: 'ApiKey x' }, body: {}, status: 400 }],
+    ['a body of the wrong type gets 400', { headers: { authorization: 'ApiKey x' }, body: [1, 2], status: 400 }],
+  ];
+  test.each(cases)('mock > prism > %s', async (_name, { headers, body, status }) => {
+    const response = await post(mock, { headers, body: JSON.stringify(body) });
+    expect(response.status).toBe(status);
+    // Prism answers plain `application/json`, the media type the spec documents.
+    expect(response.contentType).toBe('application/json');
+    expect(validateUpsertResponse(status, response.body)).toEqual({ ok: true });
+  });
+
+  test('mock > prism > the 200 body is the documentation response example', async () => {
+    const response = await post(mock, { headers: { authorization: 'ApiKey x' }, body: JSON.stringify(documentationExample) });
+    expect(response.body).toEqual({
+      referralId: 'ref-9876543210',
+      url: 'https://refer.health.gov.sg/referral/ref-9876543210',
+      type: 'upsert',
+    });
+  });
+});
+
+describe('mock > prism > lifecycle', () => {
+  test('mock > prism > close() stops the process and frees the port', async () => {
+    const mock = await startPrismMock({ port: 0 });
+    expect(prismProcessesOn(mock.port)).toHaveLength(1);
+    await mock.close();
+    await expect(fetch(`${mock.url}${UPSERT_PATH}`, { method: 'POST' })).rejects.toMatchObject({
+      cause: { code: 'ECONNREFUSED' },
+    });
+    expect(prismProcessesOn(mock.port)).toEqual([]);
+    await mock.close(); // idempotent
+  });
+
+  test('mock > prism > a busy port is a one-line EADDRINUSE error', async () => {
+    const mock = await startPrismMock({ port: 0 });
+    try {
+      const error = await startPrismMock({ port: mock.port }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PrismStartError);
+      expect(error).toMatchObject({ code: 'EADDRINUSE', message: `port ${mock.port} on 127.0.0.1 is already in use` });
+      // The failed Prism is gone; the first one still serves.
+      expect(prismProcessesOn(mock.port)).toHaveLength(1);
+    } finally {
+      await mock.close();
+    }
+  });
+
+  test('mock > prism > a missing spec file fails with Prism\'s reason', async () => {
+    const error = await startPrismMock({ port: 0, specPath: '/nonexistent/openapi.yaml' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EXIT', message: expect.stringMatching(/ENOENT|nonexistent/) });
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Reading the JSON request body within a byte limit. The limit is enforced from `Content-Length`
+ * before reading anything, and while streaming (chunked or lying senders): nothing past the limit is
+ * ever buffered.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** The outcome of reading a body: the parsed value, or the error status and message to answer. */
+export type BodyResult =
+  | { ok: true; value: unknown; bytes: number }
+  | { ok: false; status: 400 | 413; message: string }
+  /** The client went away (aborted upload): there is no one to answer. */
+  | { ok: false; status: 0; message: string };
+
+/** Whether a `Content-Type` is JSON: `application/json` (any parameters; charset, if any, UTF-8). */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (!header) return false;
+  const [type = '', ...params] = header.split(';');
+  if (type.trim().toLowerCase() !== 'application/json') return false;
+  // JSON is UTF-8 (RFC 8259); a declared charset must agree.
+  return params.every((p) => {
+    const [name = '', value = ''] = p.split('=');
+    return name.trim().toLowerCase() !== 'charset' || /^"?utf-8"?$/i.test(value.trim());
+  });
+}
+
+/** Whether the declared `Content-Length` already exceeds `maxBytes` (checked before reading). */
+export function declaredTooLarge(req: IncomingMessage, maxBytes: number): boolean {
+  const declared = req.headers['content-length'];
+  return declared !== undefined && Number(declared) > maxBytes;
+}
+
+/** Reads and parses the body; never rejects. */
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  if (declaredTooLarge(req, maxBytes)) {
+    return Promise.resolve({ ok: false, status: 413, message: `Request body exceeds ${maxBytes} bytes` });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (result: BodyResult): void => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        chunks.length = 0;
+        // Keep draining (and discarding) until the response closes the connection.
+        req.resume();
+        settle({ ok: false, status: 413, message: `Request body exceeds ${maxBytes} bytes` });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => settle(parse(Buffer.concat(chunks, size)));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    // An aborted upload ends in 'error' or 'close' without 'end'.
+    req.on('error', () => settle({ ok: false, status: 0, message: 'aborted' }));
+    req.on('close', () => settle({ ok: false, status: 0, message: 'aborted' }));
+  });
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parse(bytes: Buffer): BodyResult {
+  if (bytes.length === 0) return { ok: false, status: 400, message: 'Request body is required' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, status: 400, message: 'Request body is not valid UTF-8' };
+  }
+  try {
+    // JSON.parse makes `__proto__` an own property and cannot pollute prototypes; a nesting too deep
+    // for the engine throws a RangeError, caught here like any syntax error.
+    return { ok: true, value: JSON.parse(text) as unknown, bytes: bytes.length };
+  } catch {
+    return { ok: false, status: 400, message: 'Request body is not valid JSON' };
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * The stateful RefX sandbox: a real HTTP server (node:http) that behaves like RefX's
+ * `POST /api/v1/links/upsert` and serves the one-time links it issues.
+ *
+ * Routes: `POST /api/v1/links/upsert` (auth, JSON, spec validation, upsert, link), `GET /referral/:id
+ * ?token=` (the hosted form; single use; 15 minutes), `GET /health`. See store.ts for the upsert rule
+ * and the memory bounds, auth.ts for authentication.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { ReferralUpsertLinkDto, ReferralUpsertLinkRequest } from '../../generated/schema.ts';
+import { SPEC_VERSION, UPSERT_PATH } from '../spec.ts';
+import { validateUpsertRequest } from '../validation.ts';
+import { createAuthenticator, type JwtKeyInput } from './auth.ts';
+import { declaredTooLarge, isJsonContentType, readJsonBody } from './body.ts';
+import { linkGonePage, linkNotFoundPage, referralFormPage, STYLE_HASH } from './pages.ts';
+import { rawErrorResponse, sendError, sendHtml, sendJson } from './respond.ts';
+import { DraftStore } from './store.ts';
+
+/** Options of the sandbox. */
+export interface SandboxOptions {
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Port to bind; 0 picks a free one. @default 4000 */
+  port?: number;
+  /** Accepted API keys (`Authorization: ApiKey <key>`). With none and no `jwtKeys`, a dev key is generated. @default [] */
+  apiKeys?: string[];
+  /** JWT key name (the `iss` claim) → ES256 public key (PEM SPKI, CryptoKey or KeyObject). @default {} */
+  jwtKeys?: Record<string, JwtKeyInput>;
+  /** Clock in ms, for link expiry and JWT times. @default Date.now */
+  now?: () => number;
+  /** Largest accepted request body; larger gets 413. @default 102400 */
+  maxBodyBytes?: number;
+  /** Most drafts kept; the least recently upserted are evicted beyond it. @default 10000 */
+  maxDrafts?: number;
+  /** Most bytes of stored pre-fill (sum of request sizes); oldest drafts are evicted beyond it. @default 67108864 */
+  maxStoredBytes?: number;
+  /** Lifetime of a link, used or not. @default 900000 */
+  linkTtlMs?: number;
+  /** Time allowed to receive a whole request (slow bodies get 408). @default 30000 */
+  requestTimeoutMs?: number;
+  /** Time allowed to receive the request headers. @default 10000 */
+  headersTimeoutMs?: number;
+  /** Receives one line per request. @default writes the line to stdout; pass () => {} to silence */
+  log?: (line: string) => void;
+}
+
+/** A started sandbox. */
+export interface RunningSandbox {
+  /** Origin the sandbox serves, e.g. `http://127.0.0.1:4000` (no trailing slash). */
+  url: string;
+  port: number;
+  /** The accepted API keys (including the generated dev key). */
+  apiKeys: readonly string[];
+  /** The generated development key, when no key was configured. */
+  devApiKey?: string;
+  /** Stops listening and closes connections. */
+  close(): Promise<void>;
+  /** Numbers of stored drafts and live links. */
+  stats(): { drafts: number; links: number };
+}
+
+/** The request listener of a sandbox, usable without listening (e.g. in benchmarks). */
+export interface SandboxHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** The accepted API keys (including the generated dev key). */
+  readonly apiKeys: readonly string[];
+  readonly devApiKey: string | undefined;
+  /** Sets the origin links are issued under (the server's own `http://host:port`). */
+  setOrigin(origin: string): void;
+  /** Numbers of stored drafts and live links. */
+  stats(): { drafts: number; links: number };
+  /** Logs one line for a request the HTTP parser rejected before it became a request. */
+  logRejected(status: number): void;
+}
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 4000,
+  maxBodyBytes: 102_400,
+  maxDrafts: 10_000,
+  maxStoredBytes: 64 * 1024 * 1024,
+  linkTtlMs: 15 * 60 * 1000,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+} as const;
+
+/** Our referralIds (`ref-<uuid>`) and tokens (base64url of 32 bytes): anything else is not a link. */
+const REFERRAL_ID = /^ref-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const REFERRAL_PREFIX = '/referral/';
+
+const defaultLog = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** Formats an origin for a bound address (IPv6 in brackets). */
+export function originOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Builds the request listener: imports the JWT keys, generates the dev key if needed, creates the
+ * store. Links are issued under `origin` (settable later, once the port is known).
+ */
+export async function createSandboxHandler(options: SandboxOptions & { origin?: string } = {}): Promise<SandboxHandler> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? defaultLog;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
+  const jwtKeys = options.jwtKeys ?? {};
+  const configuredKeys = (options.apiKeys ?? []).filter((k) => k !== '');
+  configuredKeys.forEach((key, i) => {
+    // Never print the key itself, only its position.
+    if (/\s/.test(key)) throw new Error(`API key #${i + 1} contains whitespace`);
+  });
+  const devApiKey =
+    configuredKeys.length === 0 && Object.keys(jwtKeys).length === 0
+      ? `sbx_dev_${randomBytes(24).toString('base64url')}`
+      : undefined;
+  const apiKeys = Object.freeze(devApiKey ? [devApiKey] : configuredKeys);
+  const authenticate = await createAuthenticator({ apiKeys, jwtKeys, now });
+  const store = new DraftStore({
+    now,
+    linkTtlMs: options.linkTtlMs ?? DEFAULTS.linkTtlMs,
+    maxDrafts: options.maxDrafts ?? DEFAULTS.maxDrafts,
+    maxStoredBytes: options.maxStoredBytes ?? DEFAULTS.maxStoredBytes,
+  });
+  let origin = options.origin ?? originOf(options.host ?? DEFAULTS.host, options.port ?? DEFAULTS.port);
+
+  // Request ids: a per-process prefix and a counter; cheap, unique, and not client input.
+  const idPrefix = randomBytes(3).toString('hex');
+  let counter = 0;
+
+  const upsert = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const auth = await authenticate(req.headers.authorization);
+    if (!auth.ok) return sendError(res, 401, auth.message, { 'WWW-Authenticate': 'ApiKey, Bearer' });
+    if (!isJsonContentType(req.headers['content-type'])) {
+      return sendError(res, 400, 'Content-Type must be application/json');
+    }
+    if (!declaredTooLarge(req, maxBodyBytes) && req.headers.expect?.toLowerCase() === '100-continue') {
+      res.writeContinue();
+    }
+    const body = await readJsonBody(req, maxBodyBytes);
+    if (!body.ok) {
+      if (body.status === 0) return; // aborted: nobody to answer
+      if (body.status === 413) {
+        // Do not read the rest: answer, then close the connection.
+        res.once('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
+        return sendError(res, 413, body.message, { Connection: 'close' });
+      }
+      return sendError(res, body.status, body.message);
+    }
+    const result = validateUpsertRequest(body.value);
+    if (!result.ok) return sendError(res, 400, result.violations.map((v) => v.message));
+    const link = store.upsert(body.value as ReferralUpsertLinkRequest, body.bytes);
+    const dto: ReferralUpsertLinkDto = {
+      referralId: link.referralId,
+      url: `${origin}${REFERRAL_PREFIX}${link.referralId}?token=${link.token}`,
+      type: 'upsert',
+    };
+    sendJson(res, 200, dto);
+  };
+
+  const visit = (res: ServerResponse, referralId: string, query: string): void => {
+    const token = new URLSearchParams(query).get('token');
+    if (!REFERRAL_ID.test(referralId) || token === null || !TOKEN.test(token)) {
+      return sendHtml(res, 404, linkNotFoundPage(), STYLE_HASH);
+    }
+    // Unknown id, wrong token, used, expired or replaced: all the same 410 (nothing to tell apart
+    // without the token, and the user's next step is the same: request a new link).
+    const found = store.visit(referralId, token);
+    if (!found.ok) return sendHtml(res, 410, linkGonePage(), STYLE_HASH);
+    sendHtml(res, 200, referralFormPage(referralId, found.prefill), STYLE_HASH);
+  };
+
+  const internalError = (res: ServerResponse, error: unknown): void => {
+    // Only the error's class: a message could quote request data.
+    log(`internal error (${error instanceof Error ? error.name : typeof error})`);
+    if (!res.headersSent) sendError(res, 500, 'Internal sandbox error');
+    else res.destroy();
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const id = `${idPrefix}-${(++counter).toString(36)}`;
+    const method = req.method ?? '-';
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    // The logged path is the matched route, never raw client input (it could hold anything).
+    let logPath = '(unmatched)';
+    let logged = false;
+    const done = (): void => {
+      if (logged) return;
+      logged = true;
+      const status = res.writableFinished ? String(res.statusCode) : `${res.headersSent ? res.statusCode : '-'}(aborted)`;
+      log(`${new Date().toISOString()} ${id} ${method} ${logPath} ${status} ${(performance.now() - started).toFixed(1)}ms`);
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    res.setHeader('X-Request-Id', id);
+
+    try {
+      if (path === UPSERT_PATH) {
+        logPath = UPSERT_PATH;
+        if (method !== 'POST') return sendError(res, 405, `Method ${method} not allowed`, { Allow: 'POST' });
+        upsert(req, res).catch((error: unknown) => internalError(res, error));
+        return;
+      }
+      if (path.startsWith(REFERRAL_PREFIX) && !path.includes('/', REFERRAL_PREFIX.length)) {
+        const referralId = path.slice(REFERRAL_PREFIX.length);
+        logPath = REFERRAL_ID.test(referralId) ? path : `${REFERRAL_PREFIX}(invalid)`;
+        // Only GET: a HEAD or a prefetch by another method must not use the link up.
+        if (method !== 'GET') return sendError(res, 405, `Method ${method} not allowed`, { Allow: 'GET' });
+        return visit(res, referralId, q < 0 ? '' : url.slice(q + 1));
+      }
+      if (path === '/health') {
+        logPath = path;
+        if (method !== 'GET' && method !== 'HEAD') {
+          return sendError(res, 405, `Method ${method} not allowed`, { Allow: 'GET, HEAD' });
+        }
+        return sendJson(res, 200, { status: 'ok', service: 'refx-sandbox', specVersion: SPEC_VERSION, ...store.stats() });
+      }
+      sendError(res, 404, 'Not found');
+    } catch (error) {
+      internalError(res, error);
+    }
+  }) as SandboxHandler;
+
+  return Object.assign(handler, {
+    apiKeys,
+    devApiKey,
+    setOrigin: (value: string) => {
+      origin = value;
+    },
+    stats: () => store.stats(),
+    logRejected: (status: number) => log(`${new Date().toISOString()} - - (unparsed) ${status} -`),
+  });
+}
+
+/** Starts the sandbox on `host:port` (default 127.0.0.1:4000); rejects if the port is in use. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const host = options.host ?? DEFAULTS.host;
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs, requestTimeout);
+  const handler = await createSandboxHandler(options);
+  const server: Server = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      keepAliveTimeout: 5_000,
+      // How often Node checks the two timeouts above (its default, 30 s, would make them coarse).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 2))),
+    },
+    handler,
+  );
+  // Expect: 100-continue goes through the same handler, which answers 401/413 before any continue.
+  server.on('checkContinue', handler);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    handler.logRejected(status);
+    socket.end(rawErrorResponse(status, status === 408 ? 'Request timeout' : 'Malformed HTTP request'));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULTS.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = originOf(host, port);
+  handler.setOrigin(url);
+
+  return {
+    url,
+    port,
+    apiKeys: handler.apiKeys,
+    ...(handler.devApiKey ? { devApiKey: handler.devApiKey } : {}),
+    stats: () => handler.stats(),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+        // Requests still in flight get a short grace period, then their connections are closed.
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The sandbox's state: drafts (one per referral) and their one-time links, bounded in memory.
+ *
+ * - Upsert rule (CONTRACT.md, sandbox decision): the same referrerInstitutionId + referrerId +
+ *   non-empty patientUin is the same draft (same referralId; the pre-fill is replaced by the newly
+ *   supplied fields; a new link); without patientUin every call is a new draft.
+ * - A draft has at most one live link: issuing a new one retires the previous one, so links never
+ *   outnumber drafts.
+ * - A link is valid until its first visit or `linkTtlMs` after creation, whichever comes first.
+ *   Consuming is a synchronous get-and-delete, so concurrent visits cannot both succeed.
+ * - Memory: expired links are evicted on every call (links are kept in creation order, so the sweep
+ *   stops at the first live one), and drafts beyond `maxDrafts` or `maxStoredBytes` are evicted
+ *   oldest first (least recently upserted).
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ReferralUpsertLinkRequest } from '../../generated/schema.ts';
+import { resolveRef, upsertOperation, type JsonSchema } from '../spec.ts';
+
+/** The request properties the spec defines: only these are kept as pre-fill (derived from the spec). */
+export const PREFILL_FIELDS: readonly string[] = (() => {
+  const media = upsertOperation.requestBody.content['application/json'];
+  if (!media) throw new Error('generated spec has no application/json request body');
+  const schema = resolveRef<JsonSchema>(media.schema);
+  return Object.keys(schema.properties as Record<string, JsonSchema>);
+})();
+
+/** Limits and clock of a store. */
+export interface DraftStoreOptions {
+  /** Clock in ms. */
+  now: () => number;
+  /** Lifetime of a link. */
+  linkTtlMs: number;
+  /** Maximum number of drafts kept. */
+  maxDrafts: number;
+  /** Maximum total size of stored pre-fills (request bytes). */
+  maxStoredBytes: number;
+}
+
+/** An issued link: the referral it opens and the secret token of its URL. */
+export interface IssuedLink {
+  referralId: string;
+  token: string;
+}
+
+/** What a visit to a link finds: the pre-fill (and the link is now used), or nothing. */
+export type VisitResult = { ok: true; prefill: ReferralUpsertLinkRequest } | { ok: false };
+
+interface Draft {
+  referralId: string;
+  dedupeKey: string | undefined;
+  prefill: ReferralUpsertLinkRequest;
+  bytes: number;
+  /** Key of the draft's live link in `links`, if any. */
+  linkKey: string | undefined;
+}
+
+interface Link {
+  referralId: string;
+  expiresAt: number;
+}
+
+/** Links are looked up by a hash of their token, so the store never holds a usable token. */
+const tokenKey = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/** Drafts and one-time links, bounded. */
+export class DraftStore {
+  // Maps, not plain objects: keys come from clients.
+  readonly #drafts = new Map<string, Draft>();
+  readonly #byIdentity = new Map<string, string>();
+  readonly #links = new Map<string, Link>();
+  #bytes = 0;
+
+  constructor(private readonly options: DraftStoreOptions) {}
+
+  /** Creates or updates a draft from a valid request and issues a new link for it. */
+  upsert(body: ReferralUpsertLinkRequest, bytes: number): IssuedLink {
+    const now = this.options.now();
+    this.#sweep(now);
+    const uin = body.patientUin;
+    // JSON of the triple: unambiguous whatever characters the values contain.
+    const dedupeKey = uin ? JSON.stringify([body.referrerInstitutionId, body.referrerId, uin]) : undefined;
+    const existingId = dedupeKey === undefined ? undefined : this.#byIdentity.get(dedupeKey);
+    let draft = existingId === undefined ? undefined : this.#drafts.get(existingId);
+    if (draft) {
+      // Re-insert so that Map order stays "least recently upserted first".
+      this.#drafts.delete(draft.referralId);
+      this.#bytes -= draft.bytes;
+      this.#retireLink(draft);
+    } else {
+      draft = { referralId: `ref-${randomUUID()}`, dedupeKey, prefill: body, bytes: 0, linkKey: undefined };
+      if (dedupeKey !== undefined) this.#byIdentity.set(dedupeKey, draft.referralId);
+    }
+    draft.prefill = pickPrefill(body);
+    draft.bytes = bytes;
+    this.#drafts.set(draft.referralId, draft);
+    this.#bytes += bytes;
+
+    // 256 random bits, independent of the referralId.
+    const token = randomBytes(32).toString('base64url');
+    const key = tokenKey(token);
+    this.#links.set(key, { referralId: draft.referralId, expiresAt: now + this.options.linkTtlMs });
+    draft.linkKey = key;
+
+    this.#evictOverflow(draft);
+    return { referralId: draft.referralId, token };
+  }
+
+  /** Visits a link: the first visit within its lifetime gets the pre-fill and uses the link up. */
+  visit(referralId: string, token: string): VisitResult {
+    const now = this.options.now();
+    this.#sweep(now);
+    const key = tokenKey(token);
+    const link = this.#links.get(key);
+    if (!link || link.referralId !== referralId) return { ok: false };
+    // Get-check-delete with no await in between: exactly one concurrent visit can get here.
+    this.#links.delete(key);
+    const draft = this.#drafts.get(referralId);
+    if (!draft || now >= link.expiresAt) return { ok: false };
+    draft.linkKey = undefined;
+    return { ok: true, prefill: draft.prefill };
+  }
+
+  /** Numbers of stored drafts and live links. */
+  stats(): { drafts: number; links: number } {
+    this.#sweep(this.options.now());
+    return { drafts: this.#drafts.size, links: this.#links.size };
+  }
+
+  #retireLink(draft: Draft): void {
+    if (draft.linkKey !== undefined) this.#links.delete(draft.linkKey);
+    draft.linkKey = undefined;
+  }
+
+  /** Drops expired links; links are in creation order, hence in expiry order for a steady clock. */
+  #sweep(now: number): void {
+    for (const [key, link] of this.#links) {
+      if (link.expiresAt > now) break;
+      this.#links.delete(key);
+      const draft = this.#drafts.get(link.referralId);
+      if (draft?.linkKey === key) draft.linkKey = undefined;
+    }
+  }
+
+  /** Evicts the oldest drafts beyond the limits, never the one just written. */
+  #evictOverflow(keep: Draft): void {
+    const { maxDrafts, maxStoredBytes } = this.options;
+    while (this.#drafts.size > maxDrafts || this.#bytes > maxStoredBytes) {
+      const oldest = this.#drafts.values().next().value;
+      if (!oldest || oldest === keep) break;
+      this.#drafts.delete(oldest.referralId);
+      this.#bytes -= oldest.bytes;
+      if (oldest.dedupeKey !== undefined) this.#byIdentity.delete(oldest.dedupeKey);
+      this.#retireLink(oldest);
+    }
+  }
+}
+
+/** Keeps only the spec's properties, so unknown (or `__proto__`) keys are never stored or rendered. */
+function pickPrefill(body: ReferralUpsertLinkRequest): ReferralUpsertLinkRequest {
+  const source = body as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const field of PREFILL_FIELDS) if (Object.hasOwn(source, field)) out[field] = source[field];
+  return out as unknown as ReferralUpsertLinkRequest;
+}

@@ -37,6 +37,8 @@ export const DEFECTS = [
   'accepts-non-object-body',
   'new-referral-every-upsert',
   'reusable-link',
+  'hangs-on-long-text',
+  'endless-response-on-malformed-json',
 ] as const;
 
 /** One planted defect. */
@@ -95,6 +97,14 @@ function wronglyRejects(defect: Defect, body: Record<string, unknown>): string |
   }
 }
 
+/** Streams JSON-ish bytes until the client gives up (the run's response cap must end it). */
+function endless(res: http.ServerResponse): void {
+  res.writeHead(400, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const timer = setInterval(() => res.write(chunk), 1);
+  res.on('close', () => clearInterval(timer));
+}
+
 /** Starts a planted server on 127.0.0.1 with an ephemeral port. */
 export async function startPlantedServer(defect: Defect): Promise<PlantedServer> {
   const apiKey = `planted-${randomUUID()}`;
@@ -137,6 +147,7 @@ export async function startPlantedServer(defect: Defect): Promise<PlantedServer>
       try {
         body = JSON.parse(text);
       } catch {
+        if (defect === 'endless-response-on-malformed-json') return endless(res);
         if (defect === 'server-error-on-malformed-json') return json(res, 500, errorBody(500, 'Internal server error', 'Internal Server Error'));
         return json(res, 400, errorBody(400, 'Malformed JSON', 'Bad Request'));
       }
@@ -149,6 +160,8 @@ export async function startPlantedServer(defect: Defect): Promise<PlantedServer>
         return json(res, 400, errorBody(400, violations.map((v) => v.message), 'Bad Request'));
       }
       const fields = (nonObject ? {} : body) as Record<string, unknown>;
+      // Never answers: the run must end this request by its timeout, not hang.
+      if (defect === 'hangs-on-long-text' && Object.values(fields).some((v) => typeof v === 'string' && v.length > 5000)) return;
       const refusal = wronglyRejects(defect, fields);
       if (refusal) return json(res, 400, errorBody(400, [refusal], 'Bad Request'));
 

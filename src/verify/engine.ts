@@ -343,8 +343,9 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     try {
       await target.sendRequest(await buildRequest(probe));
     } catch (err) {
-      if (err instanceof TransportError) throw new SetupError(`cannot reach ${baseUrl}: ${err.message}`);
-      throw err;
+      if (!(err instanceof TransportError)) throw err;
+      // A target that answers badly is judged by the checks; one that does not answer cannot be.
+      if (err.code !== 'ETOOLARGE') throw new SetupError(`cannot reach ${baseUrl}: ${err.message}`);
     }
 
     for (const phase of ['examples_accepted', 'valid_data_accepted', 'invalid_data_rejected', 'auth_required'] as const) {

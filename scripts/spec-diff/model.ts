@@ -36,6 +36,11 @@ export interface SpecChange {
   servers: Impact;
   /** `openapi-diff` (the library's own classification) or `refx-rules` (ours, on top). */
   source: ChangeSource;
+  /**
+   * Whether the change counts towards "breaking". False only for openapi-diff's coarse body-scope
+   * finding on a body where our rules named the changes field by field (see index.ts).
+   */
+  counted: boolean;
 }
 
 /** Impacts of a change that makes a side accept fewer values than before. */

@@ -61,7 +61,7 @@ function toChange(result: LibraryResult): SpecChange {
   const location = result.sourceSpecEntityDetails[0]?.location ?? result.destinationSpecEntityDetails[0]?.location ?? '';
   const { where, status } = describeLocation(location);
   const says = result.code.startsWith('response.status-code') && status ? `${code.says}: ${status}` : code.says;
-  return { rule: result.code, where, pointer: '', message: says, ...code.impacts, source: 'openapi-diff' };
+  return { rule: result.code, where, pointer: '', message: says, ...code.impacts, source: 'openapi-diff', counted: true };
 }
 
 /** Runs openapi-diff on two bundled documents and returns its findings as classified changes. */

@@ -43,6 +43,7 @@ export function verdict(diff: SpecDiff, allowBreaking: boolean): Pick<Report, 'e
 }
 
 const label = (c: SpecChange): string => {
+  if (!c.counted) return 'info (see field-level changes)';
   const who = [c.clients === 'breaking' ? 'clients' : '', c.servers === 'breaking' ? 'servers' : ''].filter(Boolean);
   return who.length > 0 ? `BREAKING for ${who.join(' + ')}` : 'non-breaking';
 };
@@ -52,7 +53,7 @@ const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
 
 /** Orders changes: breaking for clients first, then for servers, then the rest; stable otherwise. */
 function ordered(changes: SpecChange[]): SpecChange[] {
-  const rank = (c: SpecChange): number => (c.clients === 'breaking' ? 0 : c.servers === 'breaking' ? 1 : 2);
+  const rank = (c: SpecChange): number => (!c.counted ? 3 : c.clients === 'breaking' ? 0 : c.servers === 'breaking' ? 1 : 2);
   return [...changes].sort((a, b) => rank(a) - rank(b));
 }
 
@@ -101,7 +102,8 @@ function markdown(r: Report): string {
   else {
     lines.push('| clients | servers | change | where | source |', '|---|---|---|---|---|');
     for (const c of ordered(diff.changes)) {
-      lines.push(`| ${c.clients} | ${c.servers} | ${cell(c.message)} | \`${cell(`${c.where}${c.pointer ? ` ${c.pointer}` : ''}`)}\` | ${c.source} \`${c.rule}\` |`);
+      const info = c.counted ? '' : ' (info: explained by the field-level rows)';
+      lines.push(`| ${c.clients} | ${c.servers} | ${cell(c.message)}${info} | \`${cell(`${c.where}${c.pointer ? ` ${c.pointer}` : ''}`)}\` | ${c.source} \`${c.rule}\` |`);
     }
   }
   lines.push(

@@ -63,7 +63,7 @@ interface WalkContext {
 }
 
 function emit(ctx: WalkContext, pointer: string, rule: string, message: string, impacts: Pick<SpecChange, 'clients' | 'servers'>): void {
-  ctx.out.push({ rule: `${ctx.side}.${rule}`, where: ctx.where, pointer, message: `${ctx.side} ${message}`, ...impacts, source: 'refx-rules' });
+  ctx.out.push({ rule: `${ctx.side}.${rule}`, where: ctx.where, pointer, message: `${ctx.side} ${message}`, ...impacts, source: 'refx-rules', counted: true });
 }
 
 function compareSchemas(ctx: WalkContext, pointer: string, baseRaw: unknown, headRaw: unknown): void {

@@ -32,11 +32,12 @@ fieldset{background:#fff;border:1px solid #d5dae3;border-radius:8px;padding:1rem
 legend{font-weight:700;padding:0 .4rem}
 fieldset fieldset{border-style:dashed;margin:.5rem 0 0}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(15rem,1fr));gap:.75rem 1rem}
-label{display:flex;flex-direction:column;font-size:.85rem;font-weight:600;color:#39425a}
-label.check{flex-direction:row;align-items:center;gap:.5rem}
-label.wide{grid-column:1/-1}
+.field{display:flex;flex-direction:column}
+.field.check{flex-direction:row;align-items:center;gap:.5rem}
+.field.wide{grid-column:1/-1}
+label{font-size:.85rem;font-weight:600;color:#39425a}
 input,select,textarea{font:inherit;font-weight:400;margin-top:.25rem;padding:.45rem .55rem;border:1px solid #b9c1cf;border-radius:6px;background:#fbfcfe;color:inherit}
-label.check input{margin:0}
+.check input{margin:0}
 textarea{min-height:6rem;resize:vertical}
 .actions{display:flex;align-items:center;gap:1rem}
 button{font:inherit;font-weight:600;padding:.55rem 1.2rem;border:0;border-radius:6px;background:#0b5cad;color:#fff}
@@ -62,8 +63,16 @@ function layout(title: string, body: string): string {
 type Prefill = ReferralUpsertLinkRequest;
 type Field = keyof Prefill;
 
+/** Element id of a field: its name with `.` replaced (names are ours, never client input). */
+const idOf = (name: string): string => `f-${name.replace('.', '-')}`;
+
+// Labels are tied to controls by for/id (not by nesting) so that a control's accessible name is
+// exactly its label, also for selects and textareas.
 function input(label: string, name: string, value: string | undefined, type = 'text'): string {
-  return `<label>${escapeHtml(label)}<input type="${type}" name="${name}" value="${escapeHtml(value ?? '')}"></label>`;
+  return (
+    `<div class="field"><label for="${idOf(name)}">${escapeHtml(label)}</label>` +
+    `<input type="${type}" id="${idOf(name)}" name="${name}" value="${escapeHtml(value ?? '')}"></div>`
+  );
 }
 
 function select(label: string, name: string, options: readonly string[], value: string | undefined): string {
@@ -71,7 +80,10 @@ function select(label: string, name: string, options: readonly string[], value: 
   const opts = [`<option value=""${known ? '' : ' selected'}>— select —</option>`]
     .concat(options.map((o) => `<option${o === value ? ' selected' : ''}>${escapeHtml(o)}</option>`))
     .join('');
-  return `<label>${escapeHtml(label)}<select name="${name}">${opts}</select></label>`;
+  return (
+    `<div class="field"><label for="${idOf(name)}">${escapeHtml(label)}</label>` +
+    `<select id="${idOf(name)}" name="${name}">${opts}</select></div>`
+  );
 }
 
 /** Labels of the text inputs, typed against the generated request type. */
@@ -134,8 +146,10 @@ export function referralFormPage(referralId: string, p: Prefill): string {
     `</div>${addressSet}<div class="grid">` +
     text(p, 'clinicLicenseNumber') +
     select('Clinic type', 'clinicType', clinicTypeValues, p.clinicType) +
-    `<label class="check"><input type="checkbox" name="isPatientHsgEnrolled"${p.isPatientHsgEnrolled ? ' checked' : ''}>Enrolled in Healthier SG</label>` +
-    `<label class="wide">Clinical information<textarea name="clinicalInfo">\n${escapeHtml(p.clinicalInfo ?? '')}</textarea></label>` +
+    `<div class="field check"><input type="checkbox" id="f-isPatientHsgEnrolled" name="isPatientHsgEnrolled"${p.isPatientHsgEnrolled ? ' checked' : ''}>` +
+    `<label for="f-isPatientHsgEnrolled">Enrolled in Healthier SG</label></div>` +
+    `<div class="field wide"><label for="f-clinicalInfo">Clinical information</label>` +
+    `<textarea id="f-clinicalInfo" name="clinicalInfo">\n${escapeHtml(p.clinicalInfo ?? '')}</textarea></div>` +
     `</div></fieldset>`;
   return layout(
     TITLE,

@@ -5,6 +5,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { base64url, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { JwtKeyInput } from '../../src/sandbox/auth.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { validateUpsertResponse } from '../../src/validation.ts';
 import { documentationRequest, json, startTestSandbox, type TestSandbox } from './helpers.ts';
@@ -60,8 +61,11 @@ async function hs256WithPublicKey(): Promise<string> {
 const call = (authorization?: string): Promise<Response> =>
   sb.upsert(documentationRequest(), { headers: authorization === undefined ? { authorization: '' } : { authorization } });
 
+/** Makes the `Authorization` header value of one case (`undefined`: no header). */
+type HeaderOf = () => string | undefined | Promise<string | undefined>;
+
 describe('sandbox > auth > accepted', () => {
-  test.each([
+  test.each<[string, HeaderOf]>([
     ['the first configured API key', () => 'ApiKey first-key-abcdefghij'],
     ['the second configured API key', () => `ApiKey ${secondKey}`],
     ['the scheme in any case', () => `apikey ${secondKey}`],
@@ -69,14 +73,14 @@ describe('sandbox > auth > accepted', () => {
     ['an ES256 JWT (CryptoKey-configured key) with sub', async () => `Bearer ${await jwt({ iss: 'clinic-b', key: other.privateKey, sub: 'system-1' })}`],
     ['a JWT expired within the 5 s leeway', async () => `Bearer ${await jwt({ iat: nowS() - 18, exp: nowS() - 3 })}`],
     ['a JWT issued slightly in the future (clock skew)', async () => `Bearer ${await jwt({ iat: nowS() + 3 })}`],
-  ] as const)('%s gets 200', async (_name, header) => {
+  ])('%s gets 200', async (_name, header) => {
     const res = await call(await header());
     expect(res.status).toBe(200);
   });
 });
 
 describe('sandbox > auth > rejected with 401', () => {
-  test.each([
+  test.each<[string, HeaderOf, RegExp]>([
     ['no Authorization header', () => undefined, /^Missing Authorization header/],
     ['an unknown API key', () => 'ApiKey not-a-configured-key', /^Invalid API key$/],
     ['a configured key with one character changed', () => `ApiKey ${secondKey.slice(0, -1)}X`, /^Invalid API key$/],
@@ -100,7 +104,7 @@ describe('sandbox > auth > rejected with 401', () => {
       return `Bearer ${h}.${base64url.encode(JSON.stringify({ iss: 'clinic-a', iat: nowS(), exp: nowS() + 9999 }))}.${s}`;
     }, /^Invalid JWT/],
     ['garbage', () => 'Bearer a.b.c', /^Invalid JWT/],
-  ] as const)('%s', async (_name, header, message) => {
+  ])('%s', async (_name, header, message) => {
     const res = await call(await header());
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('ApiKey, Bearer');
@@ -155,7 +159,7 @@ describe('sandbox > auth > configuration', () => {
     }
   });
 
-  test.each([
+  test.each<[string, () => JwtKeyInput, RegExp]>([
     ['a private key', () => clinic.privateKey, /must be an ECDSA P-256 public key/],
     ['an RSA key', () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey, /must be a P-256 public key/],
     ['a P-384 key', () => generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey, /must be a P-256 public key/],

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { BUNDLED_SPEC_PATH } from '../spec.ts';
 
 /** Options of {@link startPrismMock}. */
@@ -98,8 +99,11 @@ const prismBin = (() => {
   return join(dirname(prismManifestPath), relative);
 })();
 
-// Children still running when this process exits are killed, so no Prism outlives its parent
-// (an `exit` handler must be synchronous: SIGKILL is the only thing it can do).
+/** Preload that makes Prism exit when its parent is gone, however the parent ended. */
+const EXIT_WITH_PARENT = fileURLToPath(new URL('./exit-with-parent.cjs', import.meta.url));
+
+// Children still running when this process exits normally are killed at once (an `exit` handler
+// must be synchronous: SIGKILL is all it can do); exit-with-parent.cjs covers abnormal ends.
 const liveChildren = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of liveChildren) child.kill('SIGKILL');
@@ -166,11 +170,15 @@ async function startOnce(
   port: number,
   options: PrismMockOptions,
 ): Promise<RunningPrismMock> {
-  const args = [prismBin, 'mock', options.specPath ?? BUNDLED_SPEC_PATH, '-h', host, '-p', String(port)];
+  const args = ['--require', EXIT_WITH_PARENT, prismBin, 'mock', options.specPath ?? BUNDLED_SPEC_PATH, '-h', host, '-p', String(port)];
   // One process only: a forked Prism server would survive a SIGTERM to the CLI.
   args.push('--multiprocess=false');
   if (options.dynamic) args.push('--dynamic');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches only our process, which then stops Prism in
+  // order (otherwise Prism could die first and look like a crash).
+  // The IPC channel is only there to close when this process ends (see exit-with-parent.cjs).
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  child.channel?.unref();
   liveChildren.add(child);
   child.once('exit', () => liveChildren.delete(child));
 

@@ -3,13 +3,28 @@
  * documents (and only that: it checks that `Authorization` is there, never its value), and close()
  * really stops the process.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startPrismMock, PrismStartError, type RunningPrismMock } from '../../src/mock/prism.ts';
 import { requestExamples, UPSERT_PATH } from '../../src/spec.ts';
 import { validateUpsertResponse } from '../../src/validation.ts';
 
 const documentationExample = requestExamples()[0]!.value;
+
+// tsx's loader, so a fixture runs in ONE node process (tsx's CLI would add a wrapper process).
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** Polls `condition` every 100 ms until it holds or `timeoutMs` passes; returns whether it held. */
+async function eventually(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
 
 /** Command lines of the running Prism processes serving `port`. */
 function prismProcessesOn(port: number): string[] {
@@ -97,5 +112,27 @@ describe('mock > prism > lifecycle', () => {
   test('mock > prism > a missing spec file fails with Prism\'s reason', async () => {
     const error = await startPrismMock({ port: 0, specPath: '/nonexistent/openapi.yaml' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'EXIT', message: expect.stringMatching(/ENOENT|nonexistent/) });
+  });
+
+  test('mock > prism > Prism exits when its parent is SIGKILLed (no orphan)', async () => {
+    const parent = spawn(process.execPath, ['--import', tsxLoader, fileURLToPath(new URL('./fixtures/start-and-wait.ts', import.meta.url))], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      parent.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const match = /port=(\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      parent.once('exit', () => reject(new Error('fixture exited before starting the mock')));
+    });
+    try {
+      expect(prismProcessesOn(port)).toHaveLength(1);
+    } finally {
+      // SIGKILL runs no handler in the parent: only the closed IPC channel can tell Prism.
+      parent.kill('SIGKILL');
+    }
+    expect(await eventually(() => prismProcessesOn(port).length === 0, 10_000)).toBe(true);
   });
 });

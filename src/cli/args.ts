@@ -12,3 +12,8 @@ export function fail(message: string, code = 1): never {
   console.error(message);
   process.exit(code);
 }
+
+/** Quotes a value as one word for a POSIX shell (single quotes; `'` becomes `'\''`). */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -68,8 +68,9 @@ async function main(argv: string[]): Promise<number> {
   const runs = integer('runs', v.runs, 0) ?? 200;
   const concurrency = integer('concurrency', v.concurrency, 1);
   const timeoutMs = integer('timeout-ms', v['timeout-ms'], 1);
-  const baseUrl = v['base-url'] ?? process.env.REFX_BASE_URL;
-  const apiKey = v['api-key'] ?? process.env.REFX_API_KEY;
+  // An empty variable (e.g. an unset CI secret) counts as not set.
+  const baseUrl = v['base-url'] ?? (process.env.REFX_BASE_URL || undefined);
+  const apiKey = v['api-key'] ?? (process.env.REFX_API_KEY || undefined);
   const jwtName = v['jwt-key-name'];
   const jwtFile = v['jwt-private-key'];
   if ((jwtName === undefined) !== (jwtFile === undefined)) throw new UsageError('--jwt-key-name and --jwt-private-key go together');

@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { diffSpecs, type FailOn } from './spec-diff/index.ts';
+import type { FailOn } from './spec-diff/index.ts';
 import {
   bundleAtCommit,
   bundleWorkingTree,
@@ -86,6 +86,9 @@ export async function runSpecDiff(args: string[], cwd: string = process.cwd()): 
 
     const [before, after] = await Promise.all([bundleAtCommit(root, base.commit), bundleWorkingTree(root)]);
     if (!before) return nothingToCompare(format, `${base.label} has no spec/openapi.yaml`);
+    // Loaded only now: the differ pulls in TypeScript, openapi-typescript and openapi-diff, and a
+    // bad flag or ref should be answered at once.
+    const { diffSpecs } = await import('./spec-diff/index.ts');
     const diff = await diffSpecs(before, after, { failOn });
 
     const warnings: string[] = [];

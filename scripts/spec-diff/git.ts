@@ -8,7 +8,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleSpec } from '../generate.ts';
 import type { OpenApiDoc } from './rules.ts';
 
 const run = promisify(execFile);
@@ -114,6 +113,8 @@ export async function bundleWorkingTree(root: string): Promise<OpenApiDoc> {
 }
 
 async function bundleOrExplain(path: string, what: string): Promise<OpenApiDoc> {
+  // Loaded on first use: the bundler is heavy, and resolving refs should not wait for it.
+  const { bundleSpec } = await import('../generate.ts');
   try {
     return await bundleSpec(path);
   } catch (err) {

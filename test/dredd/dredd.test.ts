@@ -4,85 +4,39 @@
  * transaction, fails planted-bug servers naming the broken transaction, and never lets the
  * credential out. Each Dredd run takes a couple of seconds: one run per case, no more.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { upsertLinkTypeValues, type ErrorBody, type ReferralUpsertLinkDto } from '../../generated/schema.ts';
 import { runDredd, DreddSetupError, type DreddResult } from '../../src/dredd/run.ts';
 import { startPrismMock, type RunningPrismMock } from '../../src/mock/prism.ts';
-import { formatViolations, validateUpsertRequest } from '../../src/validation.ts';
+import { startSandbox } from '../../src/sandbox/index.ts';
+import { conforming as conformingFor, link, serve, unauthorized, type Handler, type Reply } from './servers.ts';
 
+// Dredd runs take seconds, more on a loaded 2-core machine: generous per-test bounds.
 // A credential that could only appear in output by leaking.
 const SECRET = 'dredd-test-secret-4f1c9a';
 const AUTHORIZATION = `ApiKey ${SECRET}`;
-const JSON_UTF8 = 'application/json; charset=utf-8';
 
-interface Reply {
-  status: number;
-  body: unknown;
-  contentType?: string;
-}
-type Handler = (req: { authorization: string | undefined; body: unknown }) => Reply;
-
-/** A node:http server on 127.0.0.1:0 answering the upsert path with `handler`, anything else 404. */
-async function serve(handler: Handler): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        body = undefined;
-      }
-      const reply: Reply =
-        req.method === 'POST' && req.url === '/api/v1/links/upsert'
-          ? handler({ authorization: req.headers.authorization, body })
-          : { status: 404, body: { statusCode: 404 } };
-      res.writeHead(reply.status, { 'content-type': reply.contentType ?? JSON_UTF8 });
-      res.end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+const conforming = conformingFor((authorization) => authorization === AUTHORIZATION);
+/** `conforming`, with the reply for one status replaced: a planted bug. */
+const replacing =
+  (status: number, replace: (reply: Reply) => Reply): Handler =>
+  async (req) => {
+    const reply = await conforming(req);
+    return reply.status === status ? replace(reply) : reply;
   };
-}
-
-const link: ReferralUpsertLinkDto = {
-  referralId: 'ref-1',
-  url: 'https://sandbox.invalid/referral/ref-1',
-  type: upsertLinkTypeValues[0]!,
-};
-const unauthorized: ErrorBody = { statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' };
-
-/** What a NestJS-like RefX does: 401 unless the key is right, 400 for an invalid body, else 200. */
-const conforming: Handler = ({ authorization, body }) => {
-  if (authorization !== AUTHORIZATION) return { status: 401, body: unauthorized };
-  const result = validateUpsertRequest(body);
-  if (!result.ok) {
-    const error: ErrorBody = { statusCode: 400, message: formatViolations(result.violations).split('; '), error: 'Bad Request' };
-    return { status: 400, body: error };
-  }
-  return { status: 200, body: link };
-};
 
 /** Planted bugs: [name, handler, the transaction (by its status) that must fail]. */
 const broken: [string, Handler, string][] = [
-  ['200 without url', (req) => (conforming(req).status === 200 ? { status: 200, body: { ...link, url: undefined } } : conforming(req)), '200'],
-  ['201 instead of 200', (req) => (conforming(req).status === 200 ? { status: 201, body: link } : conforming(req)), '200'],
-  ['no Authorization still gets 200', ({ body }) => conforming({ authorization: AUTHORIZATION, body }), '401'],
-  ['a 200 with a wrong enum value', (req) => (conforming(req).status === 200 ? { status: 200, body: { ...link, type: 'update' } } : conforming(req)), '200'],
-  ['a 400 body of the wrong shape', (req) => (conforming(req).status === 400 ? { status: 400, body: { statusCode: '400' } } : conforming(req)), '400'],
+  ['200 without url', replacing(200, () => ({ status: 200, body: { ...link, url: undefined } })), '200'],
+  ['201 instead of 200', replacing(200, () => ({ status: 201, body: link })), '200'],
+  ['a 200 with a wrong enum value', replacing(200, () => ({ status: 200, body: { ...link, type: 'update' } })), '200'],
+  ['a 400 body of the wrong shape', replacing(400, () => ({ status: 400, body: { statusCode: '400' } })), '400'],
   ['an invalid body gets 200', ({ authorization }) => (authorization === AUTHORIZATION ? { status: 200, body: link } : { status: 401, body: unauthorized }), '400'],
+  ['no Authorization still gets 200', ({ body }) => conforming({ authorization: AUTHORIZATION, body }), '401'],
 ];
 
 const transactionFor = (status: string): RegExp => new RegExp(`> ${status} > application/json$`);
 
-describe('dredd > run', () => {
+describe('dredd > run', { timeout: 90_000 }, () => {
   test('dredd > run > a conforming server answering application/json; charset=utf-8 passes, nothing skipped', async () => {
     const server = await serve(conforming);
     try {
@@ -107,6 +61,16 @@ describe('dredd > run', () => {
     });
   });
 
+  test('dredd > run > the stateful sandbox passes', async () => {
+    const sandbox = await startSandbox({ port: 0, apiKeys: [SECRET], log: () => {} });
+    try {
+      const result = await runDredd({ baseUrl: sandbox.url, authorization: AUTHORIZATION });
+      expect(result).toMatchObject({ ok: true, total: 3, passed: 3, skipped: 0 });
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test.each(broken)('dredd > run > planted bug: %s fails its transaction', async (_name, handler, status) => {
     const server = await serve(handler);
     try {
@@ -123,8 +87,8 @@ describe('dredd > run', () => {
 
   test('dredd > run > a server echoing the credential does not leak it into the result', async () => {
     // The planted bug puts the Authorization value into an enum field, so Dredd's message quotes it.
-    const server = await serve((req) => {
-      const reply = conforming(req);
+    const server = await serve(async (req) => {
+      const reply = await conforming(req);
       return reply.status === 200 ? { status: 200, body: { ...link, type: req.authorization } } : reply;
     });
     let result: DreddResult;

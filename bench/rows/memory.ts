@@ -1,0 +1,103 @@
+/**
+ * Row "sandbox memory after 100,000 upserts": a sandbox child with a known draft cap gets
+ * `MAX_DRAFTS` upserts of distinct patients (drafts accumulate up to the cap), then the rest of the
+ * 100,000, where every tenth repeats a recent patient (same key: an update, not a new draft).
+ * RSS is read from the child after a full GC at start, at the cap and at the end.
+ */
+import { ChildStartError, startServerChild, type ServerChild } from '../lib/child.ts';
+import { childEnv, type BenchConfig } from '../lib/config.ts';
+import { runLoad } from '../lib/load.ts';
+import { fixed, int, notMeasured, type Row } from '../lib/report.ts';
+
+const TOTAL_UPSERTS = 100_000;
+/** The cap the child is started with. */
+const MAX_DRAFTS = 20_000;
+/** Growth from start to end that must not be exceeded. */
+const MAX_GROWTH_MB = 150;
+/** "Flat after the cap": RSS at the end within this much of RSS at the cap. */
+const FLAT_TOLERANCE_MB = 25;
+
+const WHAT = `sandbox memory after ${int(TOTAL_UPSERTS)} upserts (maxDrafts ${int(MAX_DRAFTS)})`;
+const AGAINST = 'its memory at start (RSS after a full GC)';
+const TARGET = `RSS growth ≤ ${MAX_GROWTH_MB} MB; flat after the cap (end within ±${FLAT_TOLERANCE_MB} MB of the cap)`;
+
+const MB = 2 ** 20;
+
+/** A checksum-valid test NRIC (S series) for patient number `n`: realistic, and never a real person's by intent. */
+export function testNric(n: number): string {
+  const digits = String(n % 10_000_000).padStart(7, '0');
+  const weights = [2, 7, 6, 5, 4, 3, 2];
+  const sum = [...digits].reduce((acc, d, i) => acc + Number(d) * weights[i]!, 0);
+  return `S${digits}${'JZIHGFEDCBA'[sum % 11]!}`;
+}
+
+/** Runs the memory row. */
+export async function memoryRows(config: BenchConfig, progress: (line: string) => void): Promise<Row[]> {
+  let child: ServerChild;
+  try {
+    child = await startServerChild('sandbox', {
+      args: ['--max-drafts', String(MAX_DRAFTS)],
+      env: childEnv(config),
+      nodeFlags: config.nodeFlags,
+    });
+  } catch (err) {
+    const why = err instanceof ChildStartError && err.missing ? `${err.missing} missing` : (err as Error).message;
+    return [notMeasured(WHAT, AGAINST, TARGET, why)];
+  }
+  try {
+    let patient = 0;
+    const upserts = (amount: number, repeatEvery: number) =>
+      runLoad({
+        url: child.url,
+        path: config.path,
+        headers: config.headers,
+        body: JSON.stringify(config.fullRequest),
+        connections: config.connections,
+        amount,
+        maxSeconds: 90,
+        setupRequest: (request) => {
+          patient++;
+          // Every `repeatEvery`-th request updates a patient sent a few requests ago.
+          const n = repeatEvery > 0 && patient % repeatEvery === 0 ? patient - 5 : patient;
+          return { ...request, body: JSON.stringify({ ...config.fullRequest, patientUin: testNric(n) }) };
+        },
+      });
+
+    const start = await child.memory(true);
+    const toCap = await upserts(MAX_DRAFTS, 0);
+    const cap = await child.memory(true);
+    progress(`  at the cap: ${fixed(cap.memory.rss / MB, 0)} MB RSS after ${int(toCap.requests)} upserts`);
+    const rest = await upserts(TOTAL_UPSERTS - MAX_DRAFTS, 10);
+    const end = await child.memory(true);
+    progress(`  at the end: ${fixed(end.memory.rss / MB, 0)} MB RSS after ${int(toCap.requests + rest.requests)} upserts`);
+
+    const growthMb = (end.memory.rss - start.memory.rss) / MB;
+    const afterCapMb = (end.memory.rss - cap.memory.rss) / MB;
+    const pass = growthMb <= MAX_GROWTH_MB && Math.abs(afterCapMb) <= FLAT_TOLERANCE_MB;
+    const mb = (bytes: number): string => fixed(bytes / MB, 0);
+    return [
+      {
+        what: WHAT,
+        against: AGAINST,
+        target: TARGET,
+        result:
+          `**+${fixed(growthMb, 0)} MB** (RSS ${mb(start.memory.rss)} → ${mb(cap.memory.rss)} at the cap → ${mb(end.memory.rss)} MB; ` +
+          `${afterCapMb >= 0 ? '+' : ''}${fixed(afterCapMb, 0)} MB after the cap; ` +
+          `heap ${mb(start.memory.heapUsed)} → ${mb(cap.memory.heapUsed)} → ${mb(end.memory.heapUsed)} MB)`,
+        status: pass ? 'pass' : 'fail',
+        raw: {
+          totalUpserts: toCap.requests + rest.requests,
+          maxDrafts: MAX_DRAFTS,
+          start,
+          cap,
+          end,
+          growthMb,
+          afterCapMb,
+          upsertsPerSecond: { toCap: toCap.rps, rest: rest.rps },
+        },
+      },
+    ];
+  } finally {
+    await child.close();
+  }
+}

@@ -133,6 +133,11 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
   let counter = 0;
 
   const upsert = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Node keeps the first of repeated Authorization headers and drops the rest, so a proxy checking
+    // another one would disagree with the sandbox about who is calling: refuse the request instead.
+    if ((req.headersDistinct.authorization?.length ?? 0) > 1) {
+      return sendError(res, 401, 'Invalid Authorization header (sent more than once)', { 'WWW-Authenticate': 'ApiKey, Bearer' });
+    }
     const auth = await authenticate(req.headers.authorization);
     if (!auth.ok) return sendError(res, 401, auth.message, { 'WWW-Authenticate': 'ApiKey, Bearer' });
     if (!isJsonContentType(req.headers['content-type'])) {

@@ -274,6 +274,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     socket.end(rawErrorResponse(status, status === 408 ? 'Request timeout' : 'Malformed HTTP request'));
   });
 
+  // Without a listener Node drops a CONNECT (proxy tunnel) request without a word: answer it.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    handler.logRejected(405);
+    socket.end(rawErrorResponse(405, 'Method CONNECT not allowed'));
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULTS.port, host, () => {

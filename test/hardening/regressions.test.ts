@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UPSERT_PATH } from '../../src/spec.ts';
-import { documentationRequest, rawRequest, rawStatus, startTestSandbox, type TestSandbox } from '../sandbox/helpers.ts';
+import { documentationRequest, json, rawRequest, rawStatus, startTestSandbox, type TestSandbox } from '../sandbox/helpers.ts';
 
 let sb: TestSandbox;
 beforeAll(async () => {
@@ -32,5 +32,11 @@ describe('regression > sandbox', () => {
     // One header still works.
     expect((await sb.upsert(documentationRequest())).status).toBe(200);
   });
+
+  test('a CONNECT request was dropped without an answer: now 405 with a JSON body', async () => {
+    const response = await rawRequest(sb.port, 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n');
+    expect(rawStatus(response)).toBe(405);
+    expect(response).toContain('{"statusCode":405,"message":"Method CONNECT not allowed","error":"Method Not Allowed"}');
+    expect(await json(await fetch(`${sb.url}/health`))).toMatchObject({ status: 'ok' });
   });
 });

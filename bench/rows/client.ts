@@ -9,19 +9,22 @@ import { ChildStartError, startServerChild, type ServerChild } from '../lib/chil
 import { childEnv, type BenchConfig } from '../lib/config.ts';
 import { fixed, median, notMeasured, type Row } from '../lib/report.ts';
 
-const CALLS_PER_BATCH = 250;
-const WARM_UP_CALLS = 300;
+const CALLS_PER_BATCH = 100;
+const WARM_UP_CALLS = 500;
 /** Many short alternating batches: the shared machine's load changes within seconds. */
-const ROUNDS = 16;
+const ROUNDS = 30;
 
 const WHAT = 'client `createUpsertLink` per call (validation on)';
 const TARGET = '≤ 1.15× raw fetch';
 
-/** Mean µs per call of `call`, sequentially. */
-async function perCall(call: () => Promise<void>, calls: number): Promise<number> {
+/** Mean wall and CPU (this process: the caller's side) µs per call of `call`, sequentially. */
+async function perCall(call: () => Promise<void>, calls: number): Promise<{ wallUs: number; cpuUs: number }> {
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) await call();
-  return Number(process.hrtime.bigint() - start) / 1000 / calls;
+  const wall = Number(process.hrtime.bigint() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { wallUs: wall / calls, cpuUs: (used.user + used.system) / calls };
 }
 
 /** Starts the sandbox, or the bare server when the sandbox is not there yet (the row says which). */
@@ -61,18 +64,22 @@ export async function clientRows(config: BenchConfig, progress: (line: string) =
 
     await perCall(raw, WARM_UP_CALLS);
     await perCall(typed, WARM_UP_CALLS);
-    const rawUs: number[] = [];
-    const clientUs: number[] = [];
+    const rawRuns: { wallUs: number; cpuUs: number }[] = [];
+    const clientRuns: { wallUs: number; cpuUs: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       // ABBA order: neither side always runs first.
       if (round % 2 === 0) {
-        rawUs.push(await perCall(raw, CALLS_PER_BATCH));
-        clientUs.push(await perCall(typed, CALLS_PER_BATCH));
+        rawRuns.push(await perCall(raw, CALLS_PER_BATCH));
+        clientRuns.push(await perCall(typed, CALLS_PER_BATCH));
       } else {
-        clientUs.push(await perCall(typed, CALLS_PER_BATCH));
-        rawUs.push(await perCall(raw, CALLS_PER_BATCH));
+        clientRuns.push(await perCall(typed, CALLS_PER_BATCH));
+        rawRuns.push(await perCall(raw, CALLS_PER_BATCH));
       }
     }
+    const rawUs = rawRuns.map((r) => r.wallUs);
+    const clientUs = clientRuns.map((r) => r.wallUs);
+    const rawCpuUs = median(rawRuns.map((r) => r.cpuUs));
+    const clientCpuUs = median(clientRuns.map((r) => r.cpuUs));
     progress(`  raw ${rawUs.map((u) => fixed(u, 0)).join(' ')} µs`);
     progress(`  client ${clientUs.map((u) => fixed(u, 0)).join(' ')} µs`);
     const ratio = median(clientUs.map((c, i) => c / rawUs[i]!));
@@ -81,9 +88,11 @@ export async function clientRows(config: BenchConfig, progress: (line: string) =
         what: WHAT,
         against,
         target: TARGET,
-        result: `**${fixed(ratio)}×** (client ${fixed(median(clientUs), 0)} µs, raw ${fixed(median(rawUs), 0)} µs per call)`,
+        result:
+          `**${fixed(ratio)}×** (client ${fixed(median(clientUs), 0)} µs, raw ${fixed(median(rawUs), 0)} µs per call; ` +
+          `caller CPU per call: client ${fixed(clientCpuUs, 0)} µs, raw ${fixed(rawCpuUs, 0)} µs)`,
         status: ratio <= 1.15 ? 'pass' : 'fail',
-        raw: { ratio, server, clientUs, rawUs, callsPerBatch: CALLS_PER_BATCH },
+        raw: { ratio, server, clientRuns, rawRuns, clientCpuUs, rawCpuUs, callsPerBatch: CALLS_PER_BATCH },
       },
     ];
   } finally {

@@ -14,14 +14,25 @@ const TOTAL_UPSERTS = 100_000;
 const MAX_DRAFTS = 20_000;
 /** Growth from start to end that must not be exceeded. */
 const MAX_GROWTH_MB = 150;
-/** "Flat after the cap": RSS at the end within this much of RSS at the cap. */
-const FLAT_TOLERANCE_MB = 25;
+/**
+ * "Flat after the cap", checked two ways: the live heap (after a full GC) at the end within this
+ * fraction of the heap at the cap (a leak shows up here first), and RSS over the last
+ * `TOTAL_UPSERTS - MID` upserts growing no more than `FLAT_RSS_MB` (the allocator settles in the
+ * first stretch after the cap, then RSS must stop rising).
+ */
+const FLAT_HEAP_FRACTION = 0.1;
+const FLAT_RSS_MB = 10;
+/** Where the middle sample is taken. */
+const MID = 60_000;
 
 const WHAT = `sandbox memory after ${int(TOTAL_UPSERTS)} upserts (maxDrafts ${int(MAX_DRAFTS)})`;
 const AGAINST = 'its memory at start (RSS after a full GC)';
-const TARGET = `RSS growth ≤ ${MAX_GROWTH_MB} MB; flat after the cap (end within ±${FLAT_TOLERANCE_MB} MB of the cap)`;
+const TARGET =
+  `RSS growth ≤ ${MAX_GROWTH_MB} MB; flat after the cap (heap at the end within ${FLAT_HEAP_FRACTION * 100}% of the cap, ` +
+  `RSS +≤ ${FLAT_RSS_MB} MB over the last ${int(TOTAL_UPSERTS - MID)} upserts)`;
 
 const MB = 2 ** 20;
+const signed = (n: number): string => `${n >= 0 ? '+' : ''}${fixed(n, 0)}`;
 
 /** A checksum-valid test NRIC (S series) for patient number `n`: realistic, and never a real person's by intent. */
 export function testNric(n: number): string {
@@ -67,13 +78,20 @@ export async function memoryRows(config: BenchConfig, progress: (line: string) =
     const toCap = await upserts(MAX_DRAFTS, 0);
     const cap = await child.memory(true);
     progress(`  at the cap: ${fixed(cap.memory.rss / MB, 0)} MB RSS after ${int(toCap.requests)} upserts`);
-    const rest = await upserts(TOTAL_UPSERTS - MAX_DRAFTS, 10);
+    const toMid = await upserts(MID - MAX_DRAFTS, 10);
+    const mid = await child.memory(true);
+    progress(`  middle: ${fixed(mid.memory.rss / MB, 0)} MB RSS after ${int(toCap.requests + toMid.requests)} upserts`);
+    const rest = await upserts(TOTAL_UPSERTS - MID, 10);
     const end = await child.memory(true);
-    progress(`  at the end: ${fixed(end.memory.rss / MB, 0)} MB RSS after ${int(toCap.requests + rest.requests)} upserts`);
+    const total = toCap.requests + toMid.requests + rest.requests;
+    progress(`  at the end: ${fixed(end.memory.rss / MB, 0)} MB RSS after ${int(total)} upserts`);
 
     const growthMb = (end.memory.rss - start.memory.rss) / MB;
     const afterCapMb = (end.memory.rss - cap.memory.rss) / MB;
-    const pass = growthMb <= MAX_GROWTH_MB && Math.abs(afterCapMb) <= FLAT_TOLERANCE_MB;
+    const lastStretchMb = (end.memory.rss - mid.memory.rss) / MB;
+    const heapDrift = Math.abs(end.memory.heapUsed - cap.memory.heapUsed) / cap.memory.heapUsed;
+    const pass =
+      total === TOTAL_UPSERTS && growthMb <= MAX_GROWTH_MB && heapDrift <= FLAT_HEAP_FRACTION && lastStretchMb <= FLAT_RSS_MB;
     const mb = (bytes: number): string => fixed(bytes / MB, 0);
     return [
       {
@@ -81,19 +99,23 @@ export async function memoryRows(config: BenchConfig, progress: (line: string) =
         against: AGAINST,
         target: TARGET,
         result:
-          `**+${fixed(growthMb, 0)} MB** (RSS ${mb(start.memory.rss)} → ${mb(cap.memory.rss)} at the cap → ${mb(end.memory.rss)} MB; ` +
-          `${afterCapMb >= 0 ? '+' : ''}${fixed(afterCapMb, 0)} MB after the cap; ` +
-          `heap ${mb(start.memory.heapUsed)} → ${mb(cap.memory.heapUsed)} → ${mb(end.memory.heapUsed)} MB)`,
+          `**+${fixed(growthMb, 0)} MB** (RSS ${mb(start.memory.rss)} → ${mb(cap.memory.rss)} at the cap → ` +
+          `${mb(mid.memory.rss)} at ${int(MID)} → ${mb(end.memory.rss)} MB at the end, ${signed(lastStretchMb)} MB over the last stretch; ` +
+          `heap ${mb(start.memory.heapUsed)} → ${mb(cap.memory.heapUsed)} → ${mb(end.memory.heapUsed)} MB, ` +
+          `${fixed(heapDrift * 100, 1)}% from the cap)`,
         status: pass ? 'pass' : 'fail',
         raw: {
-          totalUpserts: toCap.requests + rest.requests,
+          totalUpserts: total,
           maxDrafts: MAX_DRAFTS,
           start,
           cap,
+          mid,
           end,
           growthMb,
           afterCapMb,
-          upsertsPerSecond: { toCap: toCap.rps, rest: rest.rps },
+          lastStretchMb,
+          heapDrift,
+          upsertsPerSecond: { toCap: toCap.rps, toMid: toMid.rps, rest: rest.rps },
         },
       },
     ];

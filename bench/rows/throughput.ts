@@ -11,6 +11,8 @@ import { fixed, int, median, notMeasured, type Row } from '../lib/report.ts';
 
 interface Subject {
   name: string;
+  /** Whether the child's CPU time is the server's (not so for Prism: the child only supervises it). */
+  ownCpu: boolean;
   script: string;
   args: string[];
   child?: ServerChild;
@@ -40,10 +42,10 @@ const SANDBOX_LOGGING = {
 /** Measures the sandbox against the limit and the peer; returns three rows. */
 export async function throughputRows(config: BenchConfig, progress: (line: string) => void): Promise<Row[]> {
   const subjects: Subject[] = [
-    { name: 'bare', script: 'bare', args: [], rounds: [], cpuUsPerRequest: [] },
-    { name: 'sandbox', script: 'sandbox', args: [], rounds: [], cpuUsPerRequest: [] },
-    { name: 'prism', script: 'prism', args: [], rounds: [], cpuUsPerRequest: [] },
-    { name: 'sandbox+log', script: 'sandbox', args: ['--log'], rounds: [], cpuUsPerRequest: [] },
+    { name: 'bare', ownCpu: true, script: 'bare', args: [], rounds: [], cpuUsPerRequest: [] },
+    { name: 'sandbox', ownCpu: true, script: 'sandbox', args: [], rounds: [], cpuUsPerRequest: [] },
+    { name: 'prism', ownCpu: false, script: 'prism', args: [], rounds: [], cpuUsPerRequest: [] },
+    { name: 'sandbox+log', ownCpu: true, script: 'sandbox', args: ['--log'], rounds: [], cpuUsPerRequest: [] },
   ];
   const load = (s: Subject, durationSeconds: number): Promise<LoadResult> =>
     runLoad({
@@ -77,10 +79,11 @@ export async function throughputRows(config: BenchConfig, progress: (line: strin
           const after = await s.child.memory();
           const cpuUs = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system;
           s.rounds.push(result);
-          s.cpuUsPerRequest.push(cpuUs / result.requests);
+          if (s.ownCpu) s.cpuUsPerRequest.push(cpuUs / result.requests);
           progress(
             `  round ${round + 1} ${s.name}: ${int(result.rps)} req/s, p99 ${fixed(result.p99Ms)} ms, ` +
-              `server CPU ${fixed(cpuUs / result.requests, 0)} µs/request, autocannon CPU ${fixed(result.loadGeneratorCpuPct, 0)}%`,
+              `server CPU ${s.ownCpu ? `${fixed(cpuUs / result.requests, 0)} µs/request` : 'n/a'}, ` +
+              `autocannon CPU ${fixed(result.loadGeneratorCpuPct, 0)}%`,
           );
         } catch (err) {
           s.missing = `failed: ${(err as Error).message}`;
@@ -117,7 +120,9 @@ export async function throughputRows(config: BenchConfig, progress: (line: strin
     const r = ratio(sandbox, bare);
     rows.push({
       ...SANDBOX_VS_BARE,
-      result: `**${fixed(r)}×** (sandbox ${latency(sandbox)}; bare ${latency(bare)})`,
+      result:
+        `**${fixed(r)}×** (sandbox ${latency(sandbox)}; bare ${latency(bare)}; ` +
+        `server CPU per request: sandbox ${fixed(median(sandbox.cpuUsPerRequest), 0)} µs, bare ${fixed(median(bare.cpuUsPerRequest), 0)} µs)`,
       status: r >= 0.7 ? 'pass' : 'fail',
       raw: { ratio: r, sandbox: summary(sandbox), bare: summary(bare) },
     });

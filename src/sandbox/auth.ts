@@ -17,8 +17,8 @@ export type Authenticator = (header: string | undefined) => AuthResult | Promise
 /** Accepted clock skew for `exp` and `iat`, in seconds. */
 export const JWT_CLOCK_TOLERANCE_S = 5;
 /**
- * Oldest accepted `iat`, in seconds. RefX tokens live 15 s (`exp` = `iat` + 15); a token with a far
- * `exp` is therefore still refused five minutes after it was issued.
+ * Oldest accepted `iat`, and longest accepted lifetime (`exp` − `iat`), in seconds. RefX tokens live
+ * 15 s (`exp` = `iat` + 15); a token with a far `exp` is refused.
  */
 export const JWT_MAX_AGE_S = 300;
 
@@ -62,7 +62,7 @@ export async function createAuthenticator(options: AuthenticatorOptions): Promis
     const key = typeof iss === 'string' ? jwtKeys.get(iss) : undefined;
     if (!key || typeof iss !== 'string') return { ok: false, message: 'Invalid JWT (unknown issuer)' };
     try {
-      await jwtVerify(jwt, key, {
+      const { payload } = await jwtVerify(jwt, key, {
         algorithms: ['ES256'],
         issuer: iss,
         requiredClaims: ['iss', 'iat', 'exp'],
@@ -70,6 +70,11 @@ export async function createAuthenticator(options: AuthenticatorOptions): Promis
         clockTolerance: JWT_CLOCK_TOLERANCE_S,
         currentDate: new Date(options.now()),
       });
+      // maxTokenAge bounds `iat` only: a fresh token with `exp` a year ahead is still a long-lived
+      // credential, which RefX's 15-second tokens never are.
+      if ((payload.exp as number) - (payload.iat as number) > JWT_MAX_AGE_S) {
+        return { ok: false, message: 'Invalid JWT (exp too far after iat)' };
+      }
       return { ok: true, principal: `jwt:${iss}` };
     } catch (error) {
       // jose's codes (ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED, …) name the failure

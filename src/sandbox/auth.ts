@@ -2,7 +2,7 @@
  * Authentication of the sandbox, both ways CONTRACT.md lists: `Authorization: ApiKey <key>` and
  * `Authorization: Bearer <jwt>` (ES256, `iss` = key name, short-lived).
  */
-import { createHash, KeyObject, timingSafeEqual } from 'node:crypto';
+import { hash, KeyObject, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, errors, importSPKI, jwtVerify } from 'jose';
 
 /** An ES256 public key: PEM (SPKI), a WebCrypto key or a node KeyObject. */
@@ -29,7 +29,7 @@ export interface AuthenticatorOptions {
   now: () => number;
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+const digest = (value: string): Buffer => hash('sha256', value, 'buffer');
 
 /** `Authorization` scheme and credentials; schemes are case-insensitive (RFC 9110). */
 const AUTH_HEADER = /^([A-Za-z]+) +(\S+) *$/;

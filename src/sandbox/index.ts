@@ -91,6 +91,18 @@ const REFERRAL_ID = /^ref-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const REFERRAL_PREFIX = '/referral/';
 
+/** The wall-clock time for log lines, formatted at most once per millisecond. */
+let lastMs = 0;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 const defaultLog = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -195,15 +207,11 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
     const path = q < 0 ? url : url.slice(0, q);
     // The logged path is the matched route, never raw client input (it could hold anything).
     let logPath = '(unmatched)';
-    let logged = false;
-    const done = (): void => {
-      if (logged) return;
-      logged = true;
+    // 'close' is emitted once per response: after 'finish', or when the connection dies first.
+    res.once('close', () => {
       const status = res.writableFinished ? String(res.statusCode) : `${res.headersSent ? res.statusCode : '-'}(aborted)`;
-      log(`${new Date().toISOString()} ${id} ${method} ${logPath} ${status} ${(performance.now() - started).toFixed(1)}ms`);
-    };
-    res.once('finish', done);
-    res.once('close', done);
+      log(`${isoNow()} ${id} ${method} ${logPath} ${status} ${(performance.now() - started).toFixed(1)}ms`);
+    });
     res.setHeader('X-Request-Id', id);
 
     try {
@@ -240,7 +248,7 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
       origin = value;
     },
     stats: () => store.stats(),
-    logRejected: (status: number) => log(`${new Date().toISOString()} - - (unparsed) ${status} -`),
+    logRejected: (status: number) => log(`${isoNow()} - - (unparsed) ${status} -`),
   });
 }
 

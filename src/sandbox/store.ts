@@ -11,17 +11,20 @@
  * - Memory: expired links are evicted on every call (links are kept in creation order, so the sweep
  *   stops at the first live one), and drafts beyond `maxDrafts` or `maxStoredBytes` are evicted
  *   oldest first (least recently upserted).
+ * - Cost: O(1) amortised per call. Both sweeps walk their Map with one long-lived iterator: a fresh
+ *   `map.values().next()` would rescan the holes V8 leaves at the front of a Map after deletions
+ *   (measured: ~30 µs per upsert at 10,000 drafts).
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomFillSync, randomUUID } from 'node:crypto';
 import type { ReferralUpsertLinkRequest } from '../../generated/schema.ts';
 import { resolveRef, upsertOperation, type JsonSchema } from '../spec.ts';
 
 /** The request properties the spec defines: only these are kept as pre-fill (derived from the spec). */
-export const PREFILL_FIELDS: readonly string[] = (() => {
+export const PREFILL_FIELDS: ReadonlySet<string> = (() => {
   const media = upsertOperation.requestBody.content['application/json'];
   if (!media) throw new Error('generated spec has no application/json request body');
   const schema = resolveRef<JsonSchema>(media.schema);
-  return Object.keys(schema.properties as Record<string, JsonSchema>);
+  return new Set(Object.keys(schema.properties as Record<string, JsonSchema>));
 })();
 
 /** Limits and clock of a store. */
@@ -60,7 +63,7 @@ interface Link {
 }
 
 /** Links are looked up by a hash of their token, so the store never holds a usable token. */
-const tokenKey = (token: string): string => createHash('sha256').update(token).digest('base64url');
+const tokenKey = (token: string): string => hash('sha256', token, 'base64url');
 
 /** Drafts and one-time links, bounded. */
 export class DraftStore {
@@ -69,6 +72,11 @@ export class DraftStore {
   readonly #byIdentity = new Map<string, string>();
   readonly #links = new Map<string, Link>();
   #bytes = 0;
+  /** Live iterators (Map iterators follow insertion, deletion and re-insertion). */
+  #draftCursor: Iterator<Draft> | undefined;
+  #linkCursor: Iterator<[string, Link]> | undefined;
+  /** A link the sweep looked at but did not expire yet: the oldest live link, unless since used. */
+  #linkHead: [string, Link] | undefined;
 
   constructor(private readonly options: DraftStoreOptions) {}
 
@@ -96,7 +104,7 @@ export class DraftStore {
     this.#bytes += bytes;
 
     // 256 random bits, independent of the referralId.
-    const token = randomBytes(32).toString('base64url');
+    const token = randomToken();
     const key = tokenKey(token);
     this.#links.set(key, { referralId: draft.referralId, expiresAt: now + this.options.linkTtlMs });
     draft.linkKey = key;
@@ -133,8 +141,24 @@ export class DraftStore {
 
   /** Drops expired links; links are in creation order, hence in expiry order for a steady clock. */
   #sweep(now: number): void {
-    for (const [key, link] of this.#links) {
-      if (link.expiresAt > now) break;
+    for (;;) {
+      let entry = this.#linkHead;
+      this.#linkHead = undefined;
+      if (!entry) {
+        this.#linkCursor ??= this.#links.entries();
+        const next = this.#linkCursor.next();
+        if (next.done) {
+          this.#linkCursor = undefined; // an exhausted iterator never yields again
+          return;
+        }
+        entry = next.value;
+      }
+      const [key, link] = entry;
+      if (this.#links.get(key) !== link) continue; // used or retired since
+      if (link.expiresAt > now) {
+        this.#linkHead = entry;
+        return;
+      }
       this.#links.delete(key);
       const draft = this.#drafts.get(link.referralId);
       if (draft?.linkKey === key) draft.linkKey = undefined;
@@ -145,8 +169,15 @@ export class DraftStore {
   #evictOverflow(keep: Draft): void {
     const { maxDrafts, maxStoredBytes } = this.options;
     while (this.#drafts.size > maxDrafts || this.#bytes > maxStoredBytes) {
-      const oldest = this.#drafts.values().next().value;
-      if (!oldest || oldest === keep) break;
+      this.#draftCursor ??= this.#drafts.values();
+      const next = this.#draftCursor.next();
+      // Every draft the cursor passed was evicted, so it points at the oldest one. It can only reach
+      // `keep` (the newest) when nothing else is left: start again from the front next time.
+      if (next.done || next.value === keep) {
+        this.#draftCursor = undefined;
+        return;
+      }
+      const oldest = next.value;
       this.#drafts.delete(oldest.referralId);
       this.#bytes -= oldest.bytes;
       if (oldest.dedupeKey !== undefined) this.#byIdentity.delete(oldest.dedupeKey);
@@ -155,10 +186,27 @@ export class DraftStore {
   }
 }
 
+/** Random bytes drawn from the CSPRNG in blocks (as crypto.randomUUID does); each byte is used once. */
+const pool = Buffer.alloc(32 * 128);
+let poolOffset = pool.length;
+
+/** A link token: 32 fresh random bytes, base64url (43 characters). */
+function randomToken(): string {
+  if (poolOffset + 32 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const token = pool.toString('base64url', poolOffset, poolOffset + 32);
+  poolOffset += 32;
+  return token;
+}
+
 /** Keeps only the spec's properties, so unknown (or `__proto__`) keys are never stored or rendered. */
 function pickPrefill(body: ReferralUpsertLinkRequest): ReferralUpsertLinkRequest {
   const source = body as unknown as Record<string, unknown>;
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const field of PREFILL_FIELDS) if (Object.hasOwn(source, field)) out[field] = source[field];
+  // A plain object is safe here: only keys that are spec property names are written, so never
+  // `__proto__` (and it stays a fast-properties object, which matters with 10,000 drafts on the heap).
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) if (PREFILL_FIELDS.has(key)) out[key] = source[key];
   return out as unknown as ReferralUpsertLinkRequest;
 }

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildReply, ChildRequest } from '../servers/protocol.ts';
 
@@ -42,9 +43,9 @@ export class ChildStartError extends Error {
   }
 }
 
-/** Starts `bench/servers/<name>.ts` in a child process and waits until it listens. */
+/** Starts `bench/servers/<name>.ts` (or the script at an absolute path) in a child process and waits until it listens. */
 export async function startServerChild(name: string, options: StartChildOptions = {}): Promise<ServerChild> {
-  const script = fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url));
+  const script = isAbsolute(name) ? name : fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url));
   const child = fork(script, options.args ?? [], {
     execArgv: ['--import', 'tsx', '--expose-gc', ...(options.nodeFlags ?? [])],
     // stdout is drained (a sandbox with logging on writes there); stderr kept for start failures.

@@ -4,6 +4,7 @@
  * 100,000, where every tenth repeats a recent patient (same key: an update, not a new draft).
  * RSS is read from the child after a full GC at start, at the cap and at the end.
  */
+import { nricFromDigits } from '../../src/verify/valid.ts';
 import { ChildStartError, startServerChild, type ServerChild } from '../lib/child.ts';
 import { childEnv, type BenchConfig } from '../lib/config.ts';
 import { runLoad } from '../lib/load.ts';
@@ -34,13 +35,8 @@ const TARGET =
 const MB = 2 ** 20;
 const signed = (n: number): string => `${n >= 0 ? '+' : ''}${fixed(n, 0)}`;
 
-/** A checksum-valid test NRIC (S series) for patient number `n`: realistic, and never a real person's by intent. */
-export function testNric(n: number): string {
-  const digits = String(n % 10_000_000).padStart(7, '0');
-  const weights = [2, 7, 6, 5, 4, 3, 2];
-  const sum = [...digits].reduce((acc, d, i) => acc + Number(d) * weights[i]!, 0);
-  return `S${digits}${'JZIHGFEDCBA'[sum % 11]!}`;
-}
+/** A distinct, checksum-valid synthetic NRIC for patient number `n` (the verify engine's generator). */
+const testNric = (n: number): string => nricFromDigits('S', String(n % 10_000_000).padStart(7, '0'));
 
 /** Runs the memory row. */
 export async function memoryRows(config: BenchConfig, progress: (line: string) => void): Promise<Row[]> {

@@ -32,7 +32,7 @@ async function startTarget(config: BenchConfig): Promise<{ child: ServerChild; s
   try {
     return { child: await startServerChild('sandbox', { env: childEnv(config), nodeFlags: config.nodeFlags }), server: 'sandbox' };
   } catch (err) {
-    if (!(err instanceof ChildStartError)) throw err;
+    if (!(err instanceof ChildStartError && err.missing)) throw err;
     return { child: await startServerChild('bare', { env: childEnv(config) }), server: 'bare server (sandbox missing)' };
   }
 }

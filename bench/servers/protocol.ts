@@ -6,6 +6,6 @@ export type ChildRequest = { type: 'memory'; id: number; gc: boolean } | { type:
 /** Child → harness. */
 export type ChildReply =
   | { type: 'ready'; port: number }
-  /** The part under test is not there (yet): the row is reported as not measured. */
-  | { type: 'unavailable'; reason: string; missing: string }
+  /** The part under test is not there (`missing` names it) or could not start: the row is reported as not measured. */
+  | { type: 'unavailable'; reason: string; missing?: string }
   | { type: 'memory'; id: number; memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage; stats?: unknown };

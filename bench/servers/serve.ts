@@ -16,13 +16,16 @@ function send(reply: ChildReply): void {
   process.send?.(reply);
 }
 
-/** Runs `start` and wires it to the harness; `missing` names the part a failed import points to. */
-export async function serve(start: () => Promise<Started>, missing: string): Promise<void> {
+/** Runs `start` and wires it to the harness; `part` names what a failed import or start points to. */
+export async function serve(start: () => Promise<Started>, part: string): Promise<void> {
   let started: Started;
   try {
     started = await start();
   } catch (err) {
-    send({ type: 'unavailable', reason: (err as Error).message.split('\n')[0] ?? 'failed', missing });
+    const firstLine = (err as Error).message.split('\n')[0] ?? 'failed';
+    // Only an absent module makes the part "missing"; anything else is a failure to start, said as such.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') send({ type: 'unavailable', reason: firstLine, missing: part });
+    else send({ type: 'unavailable', reason: `${part} did not start: ${firstLine}` });
     process.disconnect?.();
     return;
   }

@@ -118,4 +118,12 @@ describe('bench > child', () => {
     expect(error).toBeInstanceOf(ChildStartError);
     expect((error as ChildStartError).missing).toBe('fixture part (test/bench/fixtures/no-such-part.ts)');
   });
+
+  test('a part that is there but fails to start is reported as failing, not as missing', async () => {
+    const script = fileURLToPath(new URL('./fixtures/failing-part.ts', import.meta.url));
+    const error = await startServerChild(script, { readyTimeoutMs: 20_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChildStartError);
+    expect((error as ChildStartError).missing).toBeUndefined();
+    expect((error as Error).message).toBe('fixture part did not start: port in use (simulated)');
+  });
 });

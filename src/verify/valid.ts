@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import type { JsonSchema } from '../spec.ts';
 import { formatViolations, validateUpsertRequest } from '../validation.ts';
-import { allFields, isFreeString, requestFields, setAt, type FieldNode } from './schema.ts';
+import { allFields, assignAt, isFreeString, requestFields, type FieldNode } from './schema.ts';
 
 /** A generated valid body and the deterministic-pass group it belongs to. */
 export interface ValidCase {
@@ -176,21 +176,22 @@ export function coverageCases(seed: number): ValidCase[] {
   const longestEnum = Math.max(1, ...enumFields.map((f) => (f.schema.enum as unknown[]).length));
   const bases = fc.sample(fullBodyArb, { seed, numRuns: longestEnum + 1 });
   const cases: ValidCase[] = [];
+  // One copy per case, edited in place: the bases stay untouched (the last one is reused below).
   bases.slice(0, longestEnum).forEach((base, i) => {
-    let body: unknown = base;
+    const body = structuredClone(base);
     for (const f of enumFields) {
       const values = f.schema.enum as unknown[];
-      body = setAt(body, f.pointer, values[i % values.length]);
+      assignAt(body, f.pointer, values[i % values.length]);
     }
-    cases.push({ label: `coverage #${i + 1}: all fields, enum values #${i + 1}`, group: 'coverage', body: body as Record<string, unknown> });
+    cases.push({ label: `coverage #${i + 1}: all fields, enum values #${i + 1}`, group: 'coverage', body });
   });
   const base = bases[bases.length - 1] as Record<string, unknown>;
   cases.push({ label: 'coverage: required fields only', group: 'coverage', body: requiredOnly(base) });
 
   const boundary = (label: string, edit: (f: FieldNode) => unknown, fields: readonly FieldNode[]): void => {
-    let body: unknown = base;
-    for (const f of fields) body = setAt(body, f.pointer, edit(f));
-    cases.push({ label: `boundary: ${label}`, group: 'boundary', body: body as Record<string, unknown> });
+    const body = structuredClone(base);
+    for (const f of fields) assignAt(body, f.pointer, edit(f));
+    cases.push({ label: `boundary: ${label}`, group: 'boundary', body });
   };
   boundary('empty strings in every free field', () => '', freeStringFields);
   boundary('non-ASCII text in every free field', (f) => NON_ASCII[freeStringFields.indexOf(f) % NON_ASCII.length], freeStringFields);

@@ -6,7 +6,7 @@
  */
 import { DOCUMENTED_STATUSES } from '../validation.ts';
 import { requestExamples } from '../spec.ts';
-import { allFields, getAt, requestConstraints } from './schema.ts';
+import { allFields, requestConstraints, requestFields, type FieldNode } from './schema.ts';
 
 /** One coverage item and how many requests exercised it. */
 export interface CoverageItem {
@@ -35,11 +35,54 @@ export const REQUIRED_CATEGORIES = ['constraints', 'enumValues', 'fields', 'exam
 
 const enumFields = allFields.filter((f) => Array.isArray(f.schema.enum));
 
+/** A field of the request schema with its slot in the counters, walked once per valid body. */
+interface CountedField {
+  name: string;
+  pointer: string;
+  /** Index in `allFields` (and in the field counters). */
+  slot: number;
+  /** For an enum field: each allowed value → its slot in the enum-value counters. */
+  enumSlots?: Map<unknown, number>;
+  children: CountedField[];
+}
+
+/**
+ * The coverage counters, in the order of the snapshot: fields as in `allFields`, enum values field
+ * by field in spec order. Counting into arrays by precomputed slot keeps the per-response cost to one
+ * walk of the body (it read every pointer and built an `pointer = value` key per enum field before).
+ */
+const enumValueIds: string[] = [];
+const enumIdSlot = new Map<string, number>();
+const slotOfField = new Map(allFields.map((f, i) => [f, i]));
+const enumSlotsOf = new Map(
+  enumFields.map((f) => {
+    const slots = new Map<unknown, number>();
+    for (const v of f.schema.enum as unknown[]) {
+      const id = enumKey(f.pointer, v);
+      let slot = enumIdSlot.get(id);
+      if (slot === undefined) {
+        slot = enumValueIds.push(id) - 1;
+        enumIdSlot.set(id, slot);
+      }
+      if (!slots.has(v)) slots.set(v, slot);
+    }
+    return [f, slots] as const;
+  }),
+);
+const countedFields: CountedField[] = (function counted(nodes: readonly FieldNode[]): CountedField[] {
+  return nodes.map((f) => {
+    const enumSlots = enumSlotsOf.get(f);
+    return { name: f.name, pointer: f.pointer, slot: slotOfField.get(f)!, ...(enumSlots ? { enumSlots } : {}), children: counted(f.children) };
+  });
+})(requestFields);
+
 /** Counts what each answered request exercised. */
 export class CoverageTracker {
   private readonly constraints = new Map(requestConstraints.map((c) => [c.id, 0]));
-  private readonly enumValues = new Map(enumFields.flatMap((f) => (f.schema.enum as unknown[]).map((v) => [enumKey(f.pointer, v), 0] as const)));
-  private readonly fields = new Map(allFields.map((f) => [f.pointer, 0]));
+  private readonly fieldCounts: number[] = allFields.map(() => 0);
+  private readonly enumCounts: number[] = enumValueIds.map(() => 0);
+  /** Values outside an enum (never in a valid body, but counted, not dropped, if one comes). */
+  private readonly otherEnumValues = new Map<string, number>();
   private readonly statuses = new Map(DOCUMENTED_STATUSES.map((s) => [s, 0]));
   private readonly examples = new Map(requestExamples().map((e) => [e.name, 0]));
 
@@ -50,11 +93,25 @@ export class CoverageTracker {
 
   /** A valid body got a response: count its fields and enum values. */
   validBody(body: unknown): void {
-    for (const f of allFields) if (getAt(body, f.pointer) !== undefined) bump(this.fields, f.pointer);
-    for (const f of enumFields) {
-      const v = getAt(body, f.pointer);
-      if (v !== undefined) bump(this.enumValues, enumKey(f.pointer, v));
+    this.countFields(body, countedFields);
+  }
+
+  private countFields(node: unknown, fields: readonly CountedField[]): void {
+    if (!node || typeof node !== 'object') return;
+    for (const f of fields) {
+      const v = (node as Record<string, unknown>)[f.name];
+      if (v === undefined) continue;
+      this.fieldCounts[f.slot]! += 1;
+      if (f.enumSlots) this.countEnumValue(f, v);
+      if (f.children.length > 0) this.countFields(v, f.children);
     }
+  }
+
+  private countEnumValue(f: CountedField, value: unknown): void {
+    // Same identity as before: values are told apart by their JSON text.
+    const slot = f.enumSlots!.get(value) ?? enumIdSlot.get(enumKey(f.pointer, value));
+    if (slot !== undefined) this.enumCounts[slot]! += 1;
+    else bump(this.otherEnumValues, enumKey(f.pointer, value));
   }
 
   /** A named example got a response. */
@@ -65,7 +122,8 @@ export class CoverageTracker {
   /** A response arrived with `status`. */
   status(status: number): void {
     const key = String(status);
-    if (this.statuses.has(key)) bump(this.statuses, key);
+    const count = this.statuses.get(key);
+    if (count !== undefined) this.statuses.set(key, count + 1);
     else bump(this.statuses, `${key} (undocumented)`);
   }
 
@@ -74,8 +132,8 @@ export class CoverageTracker {
     const list = (m: Map<string, number>): CoverageItem[] => [...m].map(([id, count]) => ({ id, count }));
     return {
       constraints: list(this.constraints),
-      enumValues: list(this.enumValues),
-      fields: list(this.fields),
+      enumValues: [...enumValueIds.map((id, i) => ({ id, count: this.enumCounts[i]! })), ...list(this.otherEnumValues)],
+      fields: allFields.map((f, i) => ({ id: f.pointer, count: this.fieldCounts[i]! })),
       statuses: list(this.statuses),
       examples: list(this.examples),
     };

@@ -42,7 +42,7 @@ export class TransportError extends Error {
 
 /** Options of {@link createTarget}. */
 export interface TargetOptions {
-  /** Per-request timeout in ms. @default 10000 */
+  /** Deadline for each whole exchange (connect to last byte of the answer), in ms. @default 10000 */
   timeoutMs?: number;
   /** Largest response body accepted, in bytes. @default 1048576 (1 MiB) */
   maxResponseBytes?: number;
@@ -96,9 +96,12 @@ export function createTarget(options: TargetOptions = {}): Target {
           resolve({ status: res.statusCode ?? 0, headers: responseHeaders, body: parseJson(bodyText), bodyText });
         });
       });
-      request.setTimeout(timeoutMs, () => {
+      // A deadline on the whole exchange, not only an idle timeout (request.setTimeout): a target
+      // that sends one byte now and then would otherwise keep the run going forever.
+      const deadline = setTimeout(() => {
         request.destroy(new TransportError('ETIMEDOUT', `no complete response within ${timeoutMs} ms`));
-      });
+      }, timeoutMs);
+      request.on('close', () => clearTimeout(deadline));
       request.on('error', (err) => reject(toTransportError(err)));
       request.end(req.body);
     });

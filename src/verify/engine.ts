@@ -266,7 +266,6 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     requests += 1;
     try {
       const res = await target.sendRequest(req);
-      if (ABL.includes('S')) return res;
       coverage.status(res.status);
       // Where the spec allows any 4xx (a media type it does not list), an undocumented 4xx is fine.
       if (anyClientError && res.status >= 400 && res.status < 500 && !DOCUMENTED_STATUSES.includes(String(res.status))) {
@@ -284,8 +283,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
   };
 
   // Everything is generated before the first request: the seed alone fixes what is sent.
-  const plan = (globalThis as any).__PLAN ??= planCases(seed, runs, sampleAuth, scheme, credential);
-  const ABL = process.env.ABL ?? '';
+  const plan = planCases(seed, runs, sampleAuth, scheme, credential);
   const rejectedValid: { c: PlannedCase; status: number }[] = [];
 
   const judge = (c: PlannedCase, req: HttpRequest, res: HttpResponse): void => {
@@ -328,9 +326,8 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
       skip(c.check, 1, 'target is a spec mock: it checks that a credential is present, not whose it is');
       return;
     }
-    const req = ABL.includes('P') ? ((c as any).__req ??= await buildRequest(c)) : await buildRequest(c);
+    const req = await buildRequest(c);
     const res = await exchange(req, c.label, c.index, c.expect === '4xx', c.group);
-    if (ABL.includes('J')) return;
     if (!res) {
       tally.get(c.check)!.failed += 1;
       return;

@@ -14,6 +14,7 @@
  * passed by environment, and never printed.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon, { type AutocannonResult } from 'autocannon';
 import { startServerChild, type ServerChild } from '../bench/lib/child.ts';
@@ -141,6 +142,9 @@ async function main(): Promise<number> {
     const errors = new Array<number>(windows).fill(0);
     const rss = new Array<number>(windows).fill(0);
     const drafts = new Array<number>(windows).fill(0);
+    // The machine's 1-minute load average: a p99 spike while other work competes for the cores is
+    // told apart from one the sandbox causes.
+    const load1 = new Array<number>(windows).fill(0);
     const soakStarted = performance.now();
     const windowOf = (at: number): number => Math.min(windows - 1, Math.floor(at / WINDOW_S));
 
@@ -153,6 +157,7 @@ async function main(): Promise<number> {
           const w = windowOf(at);
           rss[w] = Math.max(rss[w]!, probe.memory.rss);
           drafts[w] = (probe.stats as { drafts?: number } | undefined)?.drafts ?? drafts[w]!;
+          load1[w] = Math.max(load1[w]!, loadavg()[0] ?? 0);
         }
         await new Promise((r) => setTimeout(r, 1_000));
       }
@@ -175,9 +180,10 @@ async function main(): Promise<number> {
       p99: percentile(values, 0.99),
       rss: rss[w]!,
       drafts: drafts[w]!,
+      load: load1[w]!,
     }));
-    const header = ['window', 'requests', 'errors', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'drafts'];
-    const cells = rows.map((r) => [r.window, String(r.requests), String(r.errors), ms(r.p50), ms(r.p99), mib(r.rss), String(r.drafts)]);
+    const header = ['window', 'requests', 'errors', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'drafts', `load (${availableParallelism()} cores)`];
+    const cells = rows.map((r) => [r.window, String(r.requests), String(r.errors), ms(r.p50), ms(r.p99), mib(r.rss), String(r.drafts), r.load.toFixed(2)]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
     const line = (c: string[]): string => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
     console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}\n`);
@@ -193,6 +199,9 @@ async function main(): Promise<number> {
       ['RSS flat', rows.every((r) => r.rss > 0) && last.rss <= rssBound, `first window ${mib(first.rss)} MiB, last ${mib(last.rss)} MiB; bound ${mib(rssBound)} MiB (${RSS_FACTOR}× + ${RSS_SLACK_MIB} MiB)`],
     ];
     for (const [name, ok, detail] of verdicts) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name.padEnd(10)}  ${detail}`);
+    // Two processes of ours (sandbox, load generator) fill the cores; more means other work competed.
+    const busy = rows.filter((r) => r.load > availableParallelism() + 0.5);
+    if (busy.length > 0) console.log(`note: other work competed for the cores in ${busy.map((r) => r.window).join(', ')} (load average above ${availableParallelism()}); latency there says more about the machine than the sandbox`);
     const pass = verdicts.every(([, ok]) => ok);
     console.log(`\nsoak: ${pass ? 'PASS' : 'FAIL'} (${result['2xx']} requests in ${result.duration.toFixed(0)} s at ${rate} req/s)`);
     return pass ? 0 : 1;

@@ -50,7 +50,10 @@ const bad = (check: CheckName, name: string, pointer: string, expected: string, 
 
 /** Media type of a `content-type` header, lower-cased, without parameters. */
 export function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (header === undefined) return '';
+  // Called on every response: slice up to the first `;` instead of splitting the whole value.
+  const semicolon = header.indexOf(';');
+  return (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
 }
 
 const isJsonMedia = (type: string): boolean => type === 'application/json' || /^application\/[^/]+\+json$/.test(type);

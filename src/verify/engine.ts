@@ -20,7 +20,11 @@ import { allFields, getAt, setAt } from './schema.ts';
 export interface VerificationOptions {
   /** Base URL of the target, e.g. `http://127.0.0.1:4010`. */
   baseUrl: string;
-  /** Returns the `Authorization` header value for a valid request (`ApiKey …` or `Bearer …`). */
+  /**
+   * Returns the `Authorization` header value for a valid request (`ApiKey …` or `Bearer …`). Called
+   * once when it returns an `ApiKey` header (an API key does not expire), else before each request
+   * (a JWT provider renews its token when due).
+   */
   authorization?: () => Promise<string>;
   /** The credential text to replace by `$REFX_API_KEY` in reproducers and reports. */
   credentialForRepro?: string;
@@ -253,12 +257,38 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     });
   };
 
-  const buildRequest = async (c: Pick<PlannedCase, 'body' | 'text' | 'contentType' | 'auth'>): Promise<HttpRequest> => {
+  // An API key does not expire: its header is the one already fetched. Anything else (a JWT) is
+  // asked for per request, so a provider can renew it (createAuthorizationProvider caches it).
+  const staticAuth = scheme.toLowerCase() === 'apikey' ? sampleAuth : undefined;
+  const method = UPSERT_METHOD.toUpperCase();
+  const url = endpoint.href;
+  /** The request of a case; `validAuth` is the header value for `auth: valid`. */
+  const requestFor = (c: Pick<PlannedCase, 'body' | 'text' | 'contentType' | 'auth'>, validAuth: string | undefined): HttpRequest => {
     const headers: Record<string, string> = { 'content-type': c.contentType, accept: 'application/json' };
-    if (c.auth.kind === 'valid') headers.authorization = await authorization();
+    if (c.auth.kind === 'valid') headers.authorization = validAuth!;
     else if (c.auth.kind === 'value') headers.authorization = c.auth.value;
     const body = c.text ?? (c.body === undefined ? undefined : JSON.stringify(c.body));
-    return { method: UPSERT_METHOD.toUpperCase(), url: endpoint.href, headers, body };
+    return { method, url, headers, body };
+  };
+  const buildRequest = async (c: Pick<PlannedCase, 'body' | 'text' | 'contentType' | 'auth'>): Promise<HttpRequest> =>
+    requestFor(c, c.auth.kind === 'valid' ? (staticAuth ?? (await authorization())) : undefined);
+
+  /** Applies the response-conformance checks to an answer. */
+  const conform = (req: HttpRequest, res: HttpResponse, label: string, at: number, anyClientError: boolean, caseKind?: string): void => {
+    coverage.status(res.status);
+    // Where the spec allows any 4xx (a media type it does not list), an undocumented 4xx is fine.
+    if (anyClientError && res.status >= 400 && res.status < 500 && !DOCUMENTED_STATUSES.includes(String(res.status))) {
+      record({ check: 'no_server_errors' }, req, label, at);
+      record({ check: 'status_code_conformance' }, req, label, at);
+      return;
+    }
+    for (const outcome of responseConformance(res)) record(outcome, req, label, at, caseKind);
+  };
+  /** Records a request that got no usable answer; rethrows anything that is not a transport error. */
+  const noAnswer = (req: HttpRequest, err: unknown, label: string, at: number): undefined => {
+    if (!(err instanceof TransportError)) throw err;
+    record({ check: 'no_server_errors', violation: { name: 'NoResponse', pointer: '', expected: 'a complete response', actual: err.message } }, req, label, at);
+    return undefined;
   };
 
   /** Sends one request and applies the response-conformance checks. Undefined on transport error. */
@@ -266,19 +296,10 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     requests += 1;
     try {
       const res = await target.sendRequest(req);
-      coverage.status(res.status);
-      // Where the spec allows any 4xx (a media type it does not list), an undocumented 4xx is fine.
-      if (anyClientError && res.status >= 400 && res.status < 500 && !DOCUMENTED_STATUSES.includes(String(res.status))) {
-        record({ check: 'no_server_errors' }, req, label, at);
-        record({ check: 'status_code_conformance' }, req, label, at);
-        return res;
-      }
-      for (const outcome of responseConformance(res)) record(outcome, req, label, at, caseKind);
+      conform(req, res, label, at, anyClientError, caseKind);
       return res;
     } catch (err) {
-      if (!(err instanceof TransportError)) throw err;
-      record({ check: 'no_server_errors', violation: { name: 'NoResponse', pointer: '', expected: 'a complete response', actual: err.message } }, req, label, at);
-      return undefined;
+      return noAnswer(req, err, label, at);
     }
   };
 
@@ -321,13 +342,8 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     record(outcome, req, c.label, c.index);
   };
 
-  const runCase = async (c: PlannedCase): Promise<void> => {
-    if (c.auth.kind === 'value' && kind === 'mock' && c.acceptedViolation !== 'MissingAuthAccepted') {
-      skip(c.check, 1, 'target is a spec mock: it checks that a credential is present, not whose it is');
-      return;
-    }
-    const req = await buildRequest(c);
-    const res = await exchange(req, c.label, c.index, c.expect === '4xx', c.group);
+  /** What a case's answer (or its absence) means. */
+  const settle = (c: PlannedCase, req: HttpRequest, res: HttpResponse | undefined): void => {
     if (!res) {
       tally.get(c.check)!.failed += 1;
       return;
@@ -336,6 +352,26 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     if (c.exampleName) coverage.example(c.exampleName);
     if (c.check === 'valid_data_accepted' || c.check === 'examples_accepted') coverage.validBody(c.body);
     judge(c, req, res);
+  };
+  const sendCase = (c: PlannedCase, req: HttpRequest): Promise<void> => {
+    requests += 1;
+    return target.sendRequest(req).then(
+      (res) => {
+        conform(req, res, c.label, c.index, c.expect === '4xx', c.group);
+        settle(c, req, res);
+      },
+      (err: unknown) => settle(c, req, noAnswer(req, err, c.label, c.index)),
+    );
+  };
+  // Plain promise chains, not async functions: this runs once per request, and each async layer
+  // and await costs a promise and a microtask turn.
+  const runCase = (c: PlannedCase): Promise<void> | undefined => {
+    if (c.auth.kind === 'value' && kind === 'mock' && c.acceptedViolation !== 'MissingAuthAccepted') {
+      skip(c.check, 1, 'target is a spec mock: it checks that a credential is present, not whose it is');
+      return undefined;
+    }
+    if (c.auth.kind === 'valid' && staticAuth === undefined) return authorization().then((auth) => sendCase(c, requestFor(c, auth)));
+    return sendCase(c, requestFor(c, staticAuth));
   };
 
   try {
@@ -517,15 +553,16 @@ function tamperJwt(jwt: string): string {
   return `${h}.${p}.${flipped}`;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>, onDone?: (done: number) => void): Promise<void> {
+/** Runs `fn` over `items` with at most `limit` in flight (`fn` returns nothing when it had nothing to wait for). */
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void> | undefined, onDone?: (done: number) => void): Promise<void> {
   let next = 0;
   let done = 0;
   const step = Math.max(1, Math.ceil(items.length / 4));
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const item = items[next++] as T;
-      await fn(item);
+      const pending = fn(item);
+      if (pending) await pending;
       done += 1;
       if (done % step === 0 || done === items.length) onDone?.(done);
     }

@@ -55,6 +55,43 @@ describe('verify > engine > determinism', () => {
   });
 });
 
+describe('verify > engine > credentials', () => {
+  // Given a provider that hands out a new value on every call, when a run sends its requests,
+  // then an API key (which does not expire) is fetched once and a JWT before every request.
+  test.each([
+    ['an ApiKey header is fetched once', 'ApiKey', { perRequest: false }],
+    ['a Bearer token is fetched before each request (the provider may renew it)', 'Bearer', { perRequest: true }],
+  ] as const)('%s', async (_name, scheme, { perRequest }) => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(req.headers.authorization ?? '');
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    let calls = 0;
+    const authorization = async (): Promise<string> => `${scheme} tok-${++calls}`;
+    try {
+      await runVerification({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorization, seed: 3, runs: 5, dredd: false, shrinkBudget: 0 });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+    const valid = seen.filter((h) => new RegExp(`^${scheme} tok-\\d+$`).test(h));
+    expect(valid.length).toBeGreaterThan(200);
+    if (perRequest) {
+      // A fresh call for every request (and for each reproducer built): no two requests share a value.
+      expect(new Set(valid).size).toBe(valid.length);
+      expect(calls).toBeGreaterThan(valid.length);
+    } else {
+      expect(calls).toBe(1);
+      expect(new Set(valid)).toEqual(new Set([`${scheme} tok-1`]));
+    }
+  });
+});
+
 describe('verify > engine > shrinking', () => {
   test('a rejected valid body shrinks to the required fields plus the culprit', async () => {
     const full = baseBody(5);

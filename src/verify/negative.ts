@@ -8,7 +8,7 @@
  * alarm and no constraint is written here by hand.
  */
 import { validateUpsertRequest } from '../validation.ts';
-import { allFields, getAt, requestConstraints, requestMediaTypes, setAt, type Constraint } from './schema.ts';
+import { allFields, cloneJson, getAt, requestConstraints, requestMediaTypes, setAt, type Constraint } from './schema.ts';
 import { requiredOnly } from './valid.ts';
 
 /** One request the target must reject. */
@@ -138,7 +138,7 @@ function mutationsFor(constraint: Constraint, base: Record<string, unknown>): [s
 function minimalBase(full: Record<string, unknown>, pointer: string): Record<string, unknown> {
   const top = pointer.split('/')[1];
   const minimal = requiredOnly(full);
-  if (top !== undefined && top !== '' && top in full) minimal[top] = structuredClone(full[top]);
+  if (top !== undefined && top !== '' && top in full) minimal[top] = cloneJson(full[top]);
   return minimal;
 }
 

@@ -150,9 +150,27 @@ function pointerKeys(pointer: string): readonly string[] {
   return keys;
 }
 
+/**
+ * A deep copy of a JSON value (plain objects, arrays, primitives), as plain objects. Bodies are
+ * JSON data, and this is several times cheaper than `structuredClone` (which serialises and
+ * deserialises); the coverage pass copies a few hundred full bodies per run.
+ */
+export function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = cloneJson((value as Record<string, unknown>)[key]);
+    // A plain assignment to `__proto__` would set the prototype instead of copying the property.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out as T;
+}
+
 /** Returns a deep copy of `body` with the value at `pointer` replaced (or removed when `remove`). */
 export function setAt(body: unknown, pointer: string, value: unknown, remove = false): unknown {
-  const copy = structuredClone(body);
+  const copy = cloneJson(body);
   assignAt(copy, pointer, value, remove);
   return copy;
 }

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import type { JsonSchema } from '../spec.ts';
 import { formatViolations, validateUpsertRequest } from '../validation.ts';
-import { allFields, assignAt, isFreeString, requestFields, type FieldNode } from './schema.ts';
+import { allFields, assignAt, cloneJson, isFreeString, requestFields, type FieldNode } from './schema.ts';
 
 /** A generated valid body and the deterministic-pass group it belongs to. */
 export interface ValidCase {
@@ -178,7 +178,7 @@ export function coverageCases(seed: number): ValidCase[] {
   const cases: ValidCase[] = [];
   // One copy per case, edited in place: the bases stay untouched (the last one is reused below).
   bases.slice(0, longestEnum).forEach((base, i) => {
-    const body = structuredClone(base);
+    const body = cloneJson(base);
     for (const f of enumFields) {
       const values = f.schema.enum as unknown[];
       assignAt(body, f.pointer, values[i % values.length]);
@@ -189,7 +189,7 @@ export function coverageCases(seed: number): ValidCase[] {
   cases.push({ label: 'coverage: required fields only', group: 'coverage', body: requiredOnly(base) });
 
   const boundary = (label: string, edit: (f: FieldNode) => unknown, fields: readonly FieldNode[]): void => {
-    const body = structuredClone(base);
+    const body = cloneJson(base);
     for (const f of fields) assignAt(body, f.pointer, edit(f));
     cases.push({ label: `boundary: ${label}`, group: 'boundary', body });
   };

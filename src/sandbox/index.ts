@@ -12,10 +12,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { ReferralUpsertLinkDto, ReferralUpsertLinkRequest } from '../../generated/schema.ts';
 import { SPEC_VERSION, UPSERT_PATH } from '../spec.ts';
 import { validateUpsertRequest } from '../validation.ts';
-import { createAuthenticator, type JwtKeyInput } from './auth.ts';
-import { declaredTooLarge, isJsonContentType, readJsonBody } from './body.ts';
+import { createAuthenticator, type AuthResult, type JwtKeyInput } from './auth.ts';
+import { declaredTooLarge, isJsonContentType, readJsonBody, type BodyResult } from './body.ts';
 import { linkGonePage, linkNotFoundPage, referralFormPage, STYLE_HASH } from './pages.ts';
-import { rawErrorResponse, sendError, sendHtml, sendJson } from './respond.ts';
+import { rawErrorResponse, sendError, sendHtml, sendJson, type HeaderList } from './respond.ts';
 import { DraftStore } from './store.ts';
 
 /** Options of the sandbox. */
@@ -144,59 +144,97 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
   const idPrefix = randomBytes(3).toString('hex');
   let counter = 0;
 
-  const upsert = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const WWW_AUTHENTICATE: HeaderList = ['WWW-Authenticate', 'ApiKey, Bearer'];
+  const CLOSE: HeaderList = ['Connection', 'close'];
+
+  // The upsert runs synchronously from the request head to the answer wherever it can: auth by API
+  // key is synchronous and the body is read with a callback, so the hot path makes no promise and
+  // waits for no microtask (an async function cost several µs per request). A JWT check is the one
+  // asynchronous step (WebCrypto).
+  const upsert = (req: IncomingMessage, res: ServerResponse, id: string): void => {
     // Node keeps the first of repeated Authorization headers and drops the rest, so a proxy checking
     // another one would disagree with the sandbox about who is calling: refuse the request instead.
-    if ((req.headersDistinct.authorization?.length ?? 0) > 1) {
-      return sendError(res, 401, 'Invalid Authorization header (sent more than once)', { 'WWW-Authenticate': 'ApiKey, Bearer' });
+    // Counted on rawHeaders: `req.headersDistinct` would build a second header object per request.
+    const raw = req.rawHeaders;
+    let authorizations = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 13 && name.toLowerCase() === 'authorization') authorizations++;
     }
-    const auth = await authenticate(req.headers.authorization);
-    if (!auth.ok) return sendError(res, 401, auth.message, { 'WWW-Authenticate': 'ApiKey, Bearer' });
+    if (authorizations > 1) {
+      return sendError(res, id, 401, 'Invalid Authorization header (sent more than once)', WWW_AUTHENTICATE);
+    }
+    const auth = authenticate(req.headers.authorization);
+    if (auth instanceof Promise) {
+      auth.then(
+        (result) => authenticated(req, res, id, result),
+        (error: unknown) => internalError(res, id, error),
+      );
+      return;
+    }
+    authenticated(req, res, id, auth);
+  };
+
+  const authenticated = (req: IncomingMessage, res: ServerResponse, id: string, auth: AuthResult): void => {
+    if (!auth.ok) return sendError(res, id, 401, auth.message, WWW_AUTHENTICATE);
     if (!isJsonContentType(req.headers['content-type'])) {
-      return sendError(res, 400, 'Content-Type must be application/json');
+      return sendError(res, id, 400, 'Content-Type must be application/json');
     }
     if (!declaredTooLarge(req, maxBodyBytes) && req.headers.expect?.toLowerCase() === '100-continue') {
       res.writeContinue();
     }
-    const body = await readJsonBody(req, maxBodyBytes);
+    readJsonBody(req, maxBodyBytes, (body) => {
+      // Called from a stream event: a throw here would be uncaught.
+      try {
+        answer(req, res, id, body);
+      } catch (error) {
+        internalError(res, id, error);
+      }
+    });
+  };
+
+  const answer = (req: IncomingMessage, res: ServerResponse, id: string, body: BodyResult): void => {
     if (!body.ok) {
       if (body.status === 0) return; // aborted: nobody to answer
       if (body.status === 413) {
         // Do not read the rest: answer, then close the connection.
         res.once('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
-        return sendError(res, 413, body.message, { Connection: 'close' });
+        return sendError(res, id, 413, body.message, CLOSE);
       }
-      return sendError(res, body.status, body.message);
+      return sendError(res, id, body.status, body.message);
     }
     const result = validateUpsertRequest(body.value);
-    if (!result.ok) return sendError(res, 400, result.violations.map((v) => v.message));
+    if (!result.ok) return sendError(res, id, 400, result.violations.map((v) => v.message));
     const link = store.upsert(body.value as ReferralUpsertLinkRequest, body.bytes);
     const dto: ReferralUpsertLinkDto = {
       referralId: link.referralId,
       url: `${origin}${REFERRAL_PREFIX}${link.referralId}?token=${link.token}`,
       type: 'upsert',
     };
-    sendJson(res, 200, dto);
+    sendJson(res, id, 200, dto);
   };
 
-  const visit = (res: ServerResponse, referralId: string, query: string): void => {
+  const visit = (res: ServerResponse, id: string, referralId: string, query: string): void => {
     const token = new URLSearchParams(query).get('token');
     if (!REFERRAL_ID.test(referralId) || token === null || !TOKEN.test(token)) {
-      return sendHtml(res, 404, linkNotFoundPage(), STYLE_HASH);
+      return sendHtml(res, id, 404, linkNotFoundPage(), STYLE_HASH);
     }
     // Unknown id, wrong token, used, expired or replaced: all the same 410 (nothing to tell apart
     // without the token, and the user's next step is the same: request a new link).
     const found = store.visit(referralId, token);
-    if (!found.ok) return sendHtml(res, 410, linkGonePage(), STYLE_HASH);
-    sendHtml(res, 200, referralFormPage(referralId, found.prefill), STYLE_HASH);
+    if (!found.ok) return sendHtml(res, id, 410, linkGonePage(), STYLE_HASH);
+    sendHtml(res, id, 200, referralFormPage(referralId, found.prefill), STYLE_HASH);
   };
 
-  const internalError = (res: ServerResponse, error: unknown): void => {
+  const internalError = (res: ServerResponse, id: string, error: unknown): void => {
     // Only the error's class: a message could quote request data.
     log(`internal error (${error instanceof Error ? error.name : typeof error})`);
-    if (!res.headersSent) sendError(res, 500, 'Internal sandbox error');
+    if (!res.headersSent) sendError(res, id, 500, 'Internal sandbox error');
     else res.destroy();
   };
+
+  const notAllowed = (res: ServerResponse, id: string, method: string, allow: string): void =>
+    sendError(res, id, 405, `Method ${method} not allowed`, ['Allow', allow]);
 
   const handler = ((req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
@@ -207,37 +245,34 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
     const path = q < 0 ? url : url.slice(0, q);
     // The logged path is the matched route, never raw client input (it could hold anything).
     let logPath = '(unmatched)';
-    // 'close' is emitted once per response: after 'finish', or when the connection dies first.
-    res.once('close', () => {
+    // 'close' is emitted once per response: after 'finish', or when the connection dies first
+    // (`on`, not `once`: no wrapper to build and unhook).
+    res.on('close', () => {
       const status = res.writableFinished ? String(res.statusCode) : `${res.headersSent ? res.statusCode : '-'}(aborted)`;
       log(`${isoNow()} ${id} ${method} ${logPath} ${status} ${(performance.now() - started).toFixed(1)}ms`);
     });
-    res.setHeader('X-Request-Id', id);
 
     try {
       if (path === UPSERT_PATH) {
         logPath = UPSERT_PATH;
-        if (method !== 'POST') return sendError(res, 405, `Method ${method} not allowed`, { Allow: 'POST' });
-        upsert(req, res).catch((error: unknown) => internalError(res, error));
-        return;
+        if (method !== 'POST') return notAllowed(res, id, method, 'POST');
+        return upsert(req, res, id);
       }
       if (path.startsWith(REFERRAL_PREFIX) && !path.includes('/', REFERRAL_PREFIX.length)) {
         const referralId = path.slice(REFERRAL_PREFIX.length);
         logPath = REFERRAL_ID.test(referralId) ? path : `${REFERRAL_PREFIX}(invalid)`;
         // Only GET: a HEAD or a prefetch by another method must not use the link up.
-        if (method !== 'GET') return sendError(res, 405, `Method ${method} not allowed`, { Allow: 'GET' });
-        return visit(res, referralId, q < 0 ? '' : url.slice(q + 1));
+        if (method !== 'GET') return notAllowed(res, id, method, 'GET');
+        return visit(res, id, referralId, q < 0 ? '' : url.slice(q + 1));
       }
       if (path === '/health') {
         logPath = path;
-        if (method !== 'GET' && method !== 'HEAD') {
-          return sendError(res, 405, `Method ${method} not allowed`, { Allow: 'GET, HEAD' });
-        }
-        return sendJson(res, 200, { status: 'ok', service: 'refx-sandbox', specVersion: SPEC_VERSION, ...store.stats() });
+        if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, id, method, 'GET, HEAD');
+        return sendJson(res, id, 200, { status: 'ok', service: 'refx-sandbox', specVersion: SPEC_VERSION, ...store.stats() });
       }
-      sendError(res, 404, 'Not found');
+      sendError(res, id, 404, 'Not found');
     } catch (error) {
-      internalError(res, error);
+      internalError(res, id, error);
     }
   }) as SandboxHandler;
 

@@ -1,6 +1,6 @@
 /**
  * Response helpers of the sandbox: every error is the spec's `ErrorBody` as JSON, every page carries
- * the same security headers. Kept free of routing so the hot path is a handful of `setHeader` calls.
+ * the same security headers. Kept free of routing; each response is one `writeHead` and one `end`.
  */
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { ErrorBody } from '../../generated/schema.ts';
@@ -8,15 +8,30 @@ import type { ErrorBody } from '../../generated/schema.ts';
 /** The content type of every JSON response. */
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** Sends `body` as JSON with `status`. Extra headers (e.g. `Allow`) are set first. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+/** Extra response headers as a flat `[name, value, name, value, …]` list (e.g. `['Allow', 'POST']`). */
+export type HeaderList = readonly string[];
+
+/**
+ * Sends `body` as JSON with `status` and the request's id. One `writeHead` with a flat header list
+ * and one `end`: Node then serialises the head straight from the list, instead of storing every
+ * `setHeader` in its header map first (a measurable share of a ~50 µs request).
+ */
+export function sendJson(res: ServerResponse, id: string, status: number, body: unknown, headers?: HeaderList): void {
   const text = JSON.stringify(body);
-  res.statusCode = status;
-  if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', JSON_TYPE);
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
+  const head = [
+    'X-Request-Id',
+    id,
+    'Content-Type',
+    JSON_TYPE,
+    'Content-Length',
+    String(Buffer.byteLength(text)),
+    'Cache-Control',
+    'no-store',
+    'X-Content-Type-Options',
+    'nosniff',
+  ];
+  if (headers) head.push(...headers);
+  res.writeHead(status, head);
   res.end(text);
 }
 
@@ -26,31 +41,36 @@ export function errorBody(status: number, message: string | string[]): ErrorBody
 }
 
 /** Sends the documented error body. Messages never echo client values (they may be patient data). */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  message: string | string[],
-  headers?: Record<string, string>,
-): void {
-  sendJson(res, status, errorBody(status, message), headers);
+export function sendError(res: ServerResponse, id: string, status: number, message: string | string[], headers?: HeaderList): void {
+  sendJson(res, id, status, errorBody(status, message), headers);
 }
 
 /**
- * Sends an HTML page. The CSP allows nothing but the page's own stylesheet (by hash): no scripts,
- * no external resources, no form submission; framing stays allowed because RefX links are meant to
- * be opened in an iframe too.
+ * The CSP of every page: nothing but the page's own stylesheet (by hash): no scripts, no external
+ * resources, no form submission; framing stays allowed because RefX links are meant to be opened in
+ * an iframe too.
  */
-export function sendHtml(res: ServerResponse, status: number, html: string, styleHash: string): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(html));
-  res.setHeader(
+const csp = (styleHash: string): string =>
+  `default-src 'none'; style-src '${styleHash}'; img-src 'none'; form-action 'none'; base-uri 'none'`;
+
+/** Sends an HTML page with the security headers every page carries. */
+export function sendHtml(res: ServerResponse, id: string, status: number, html: string, styleHash: string): void {
+  res.writeHead(status, [
+    'X-Request-Id',
+    id,
+    'Content-Type',
+    'text/html; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(html)),
     'Content-Security-Policy',
-    `default-src 'none'; style-src '${styleHash}'; img-src 'none'; form-action 'none'; base-uri 'none'`,
-  );
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Cache-Control', 'no-store');
+    csp(styleHash),
+    'X-Content-Type-Options',
+    'nosniff',
+    'Referrer-Policy',
+    'no-referrer',
+    'Cache-Control',
+    'no-store',
+  ]);
   res.end(html);
 }
 

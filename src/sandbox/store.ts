@@ -8,6 +8,10 @@
  *   outnumber drafts.
  * - A link is valid until its first visit or `linkTtlMs` after creation, whichever comes first.
  *   Consuming is a synchronous get-and-delete, so concurrent visits cannot both succeed.
+ * - Tokens: 256 fresh CSPRNG bits each, looked up by referralId and compared in constant time
+ *   (`timingSafeEqual` over equal lengths). They are kept as issued, not hashed: the store lives in
+ *   the same process memory as the pre-fill it protects and is never persisted, so a digest would
+ *   protect nothing, and it cost a SHA-256 per upsert.
  * - Memory: expired links are evicted on every call (links are kept in creation order, so the sweep
  *   stops at the first live one), and drafts beyond `maxDrafts` or `maxStoredBytes` are evicted
  *   oldest first (least recently upserted).
@@ -15,7 +19,7 @@
  *   `map.values().next()` would rescan the holes V8 leaves at the front of a Map after deletions
  *   (measured: ~30 µs per upsert at 10,000 drafts).
  */
-import { hash, randomFillSync, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ReferralUpsertLinkRequest } from '../../generated/schema.ts';
 import { resolveRef, upsertOperation, type JsonSchema } from '../spec.ts';
 
@@ -53,23 +57,27 @@ interface Draft {
   dedupeKey: string | undefined;
   prefill: ReferralUpsertLinkRequest;
   bytes: number;
-  /** Key of the draft's live link in `links`, if any. */
-  linkKey: string | undefined;
 }
 
+/** A draft's live link (at most one per draft), keyed by its referralId in the store. */
 interface Link {
-  referralId: string;
+  token: string;
   expiresAt: number;
 }
 
-/** Links are looked up by a hash of their token, so the store never holds a usable token. */
-const tokenKey = (token: string): string => hash('sha256', token, 'base64url');
+/** Whether a presented token is the issued one, in time independent of where they differ. */
+function sameToken(issued: string, presented: string): boolean {
+  // Our tokens are ASCII of one fixed length, so lengths differing reveals nothing secret.
+  if (presented.length !== issued.length) return false;
+  return timingSafeEqual(Buffer.from(issued, 'latin1'), Buffer.from(presented, 'latin1'));
+}
 
 /** Drafts and one-time links, bounded. */
 export class DraftStore {
   // Maps, not plain objects: keys come from clients.
   readonly #drafts = new Map<string, Draft>();
   readonly #byIdentity = new Map<string, string>();
+  /** referralId → live link, in creation order (a new link for a draft is re-inserted at the end). */
   readonly #links = new Map<string, Link>();
   #bytes = 0;
   /** Live iterators (Map iterators follow insertion, deletion and re-insertion). */
@@ -95,7 +103,7 @@ export class DraftStore {
       this.#bytes -= draft.bytes;
       this.#retireLink(draft);
     } else {
-      draft = { referralId: `ref-${randomUUID()}`, dedupeKey, prefill: body, bytes: 0, linkKey: undefined };
+      draft = { referralId: `ref-${randomUUID()}`, dedupeKey, prefill: body, bytes: 0 };
       if (dedupeKey !== undefined) this.#byIdentity.set(dedupeKey, draft.referralId);
     }
     draft.prefill = pickPrefill(body);
@@ -105,9 +113,7 @@ export class DraftStore {
 
     // 256 random bits, independent of the referralId.
     const token = randomToken();
-    const key = tokenKey(token);
-    this.#links.set(key, { referralId: draft.referralId, expiresAt: now + this.options.linkTtlMs });
-    draft.linkKey = key;
+    this.#links.set(draft.referralId, { token, expiresAt: now + this.options.linkTtlMs });
 
     this.#evictOverflow(draft);
     return { referralId: draft.referralId, token };
@@ -117,14 +123,12 @@ export class DraftStore {
   visit(referralId: string, token: string): VisitResult {
     const now = this.options.now();
     this.#sweep(now);
-    const key = tokenKey(token);
-    const link = this.#links.get(key);
-    if (!link || link.referralId !== referralId) return { ok: false };
+    const link = this.#links.get(referralId);
+    if (!link || !sameToken(link.token, token)) return { ok: false };
     // Get-check-delete with no await in between: exactly one concurrent visit can get here.
-    this.#links.delete(key);
+    this.#links.delete(referralId);
     const draft = this.#drafts.get(referralId);
     if (!draft || now >= link.expiresAt) return { ok: false };
-    draft.linkKey = undefined;
     return { ok: true, prefill: draft.prefill };
   }
 
@@ -135,8 +139,7 @@ export class DraftStore {
   }
 
   #retireLink(draft: Draft): void {
-    if (draft.linkKey !== undefined) this.#links.delete(draft.linkKey);
-    draft.linkKey = undefined;
+    this.#links.delete(draft.referralId);
   }
 
   /** Drops expired links; links are in creation order, hence in expiry order for a steady clock. */
@@ -160,8 +163,6 @@ export class DraftStore {
         return;
       }
       this.#links.delete(key);
-      const draft = this.#drafts.get(link.referralId);
-      if (draft?.linkKey === key) draft.linkKey = undefined;
     }
   }
 

@@ -41,13 +41,17 @@ export async function createAuthenticator(options: AuthenticatorOptions): Promis
   const jwtKeys = new Map<string, CryptoKey | KeyObject>();
   for (const [name, input] of Object.entries(options.jwtKeys)) jwtKeys.set(name, await importEs256PublicKey(name, input));
 
+  // Synchronous use only (filled and compared within one call), so one buffer serves every request.
+  const presented = Buffer.alloc(32);
   // One result per key, built once: the hot path allocates none.
   const accepted: AuthResult[] = keyDigests.map((_, i) => Object.freeze({ ok: true, principal: `apiKey#${i + 1}` }));
   const INVALID_KEY: AuthResult = Object.freeze({ ok: false, message: 'Invalid API key' });
 
   const checkApiKey = (key: string): AuthResult => {
-    // Only the presented key is hashed per request (~1 µs); the configured digests are from start.
-    const presented = digest(key);
+    // Only the presented key is hashed per request; the configured digests are from start. The
+    // digest comes back as a binary (latin1) string written into one reused buffer: a 'buffer' digest is a
+    // new external ArrayBuffer per request (~0.7 µs here, more in GC sweeping than in the hash).
+    presented.write(hash('sha256', key, 'binary'), 'binary');
     let match = -1;
     // No early exit: every configured key is compared.
     for (let i = 0; i < keyDigests.length; i++) {

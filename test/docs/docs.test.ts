@@ -6,34 +6,20 @@
  * Needs Debian's Chromium (`apt-get install -y chromium`). Without it the suite is skipped locally,
  * but under CI=true it runs (and fails), so CI cannot pass without the browser test.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildDocs } from '../../scripts/docs.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { ROOT } from '../../scripts/generate.ts';
 import { resolveRef, spec, upsertOperation, UPSERT_OPERATION_ID, UPSERT_PATH, type JsonSchema } from '../../src/spec.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = join(ROOT, 'artifacts', 'docs.png');
-const hasChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (!hasChromium && !inCi) {
-  console.warn(`docs browser test skipped: no Chromium at ${CHROMIUM}. Install it with: apt-get install -y chromium`);
-}
+const skipReason = chromiumSkipReason();
+if (skipReason) console.warn(`docs browser test skipped: ${skipReason}`);
 
 // What the page must show, derived from the spec.
 const requestSchema = resolveRef(upsertOperation.requestBody.content['application/json']!.schema);
@@ -64,7 +50,7 @@ async function expandEverything(page: Page): Promise<void> {
   expect(await more.count(), 'every collapsed section opened').toBe(0);
 }
 
-describe.skipIf(!hasChromium && !inCi)('docs > reference page in Chromium', () => {
+describe.skipIf(skipReason !== undefined)('docs > reference page in Chromium', () => {
   let dir: string;
   let browser: Browser;
   let page: Page;
@@ -76,7 +62,7 @@ describe.skipIf(!hasChromium && !inCi)('docs > reference page in Chromium', () =
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'refx-docs-'));
     const html = await buildDocs(join(dir, 'index.html'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.route('**/*', (route) => {
       const request = route.request();

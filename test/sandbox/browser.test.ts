@@ -4,35 +4,24 @@
  * then sees the "no longer valid" page on the second visit. Screenshots go to artifacts/.
  * Without Chromium the test is skipped with install instructions, except under CI=true.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRefxClient } from '../../src/client/index.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 import { fullRequest, startTestSandbox, type TestSandbox } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
+const skipReason = chromiumSkipReason();
 
 let sb: TestSandbox | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!hasChromium) return;
+  if (skipReason) return;
   sb = await startTestSandbox();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -42,10 +31,8 @@ afterAll(async () => {
 
 describe('sandbox > browser', () => {
   test('a link opens the pre-filled form once, then the "no longer valid" page', async (ctx) => {
-    if (!hasChromium) {
-      // Under CI the browser check must run: a missing Chromium is a failure, not a skip.
-      if (inCi) throw new Error(`CI=true but ${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
-      ctx.skip(`Chromium not found at ${CHROMIUM}; install it with \`apt-get install -y chromium\` to run the browser check`);
+    if (skipReason) {
+      ctx.skip(skipReason);
       return;
     }
     const sandbox = sb!;

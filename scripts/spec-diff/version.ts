@@ -111,8 +111,9 @@ export function checkVersion(baseText: string, headText: string, changed: { any:
       component,
     );
   }
+  // A non-breaking change breaks nobody, so an unchanged version is advice (printed), not a failure.
   if (required === 'higher' && order === 0) {
-    return result(false, `the contract changed but info.version is still ${baseText}: bump it (non-breaking: any higher version)`, component);
+    return result(true, `the contract changed (non-breaking) but info.version is still ${baseText}: bump it before release (any higher version)`, component);
   }
   return result(true, order === 0 ? `info.version ${headText} unchanged` : `info.version ${baseText} → ${headText} satisfies the policy`, component);
 }

@@ -132,6 +132,15 @@ describe('spec-diff > cli', { timeout: 120_000 }, () => {
     expect(stdout).toContain('breaking for clients: no; for servers: yes');
   });
 
+  test('spec-diff > cli > adding an enum value without a version bump still exits 0, advising the bump', async () => {
+    await branch('clinic-type-no-bump');
+    await edit(CLINIC_TYPE, (d) => d.enum.push('CHAS Blue'));
+    const { code, stdout } = await cli();
+    expect(code).toBe(0);
+    expect(stdout).toContain('breaking for clients: no; for servers: yes');
+    expect(stdout).toMatch(/Version policy: ok: the contract changed \(non-breaking\) but info.version is still 0\.0\.\d+: bump it before release/);
+  });
+
   test('spec-diff > cli > on main, the previous commit is the base', async () => {
     await git('checkout', '-q', '-f', 'main');
     await git('merge', '-q', '--ff-only', 'clinic-type');

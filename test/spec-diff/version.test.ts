@@ -13,7 +13,7 @@ const cases: [string, { base: string; head: string; changed: typeof BREAKING; ok
   ['0.0.59 → 0.0.61 breaking: a patch bump is a compatibility bump in 0.0.x', { base: '0.0.59', head: '0.0.61', changed: BREAKING, ok: true }],
   ['0.0.69 → 0.0.69 breaking: fails and names the next version', { base: '0.0.69', head: '0.0.69', changed: BREAKING, ok: false, says: /patch bump .*0\.0\.69 → at least 0\.0\.70/ }],
   ['0.0.69 → 0.0.70 non-breaking: ok', { base: '0.0.69', head: '0.0.70', changed: NON_BREAKING, ok: true }],
-  ['0.0.69 → 0.0.69 non-breaking: the contract changed, so the version must too', { base: '0.0.69', head: '0.0.69', changed: NON_BREAKING, ok: false, says: /still 0\.0\.69/ }],
+  ['0.0.69 → 0.0.69 non-breaking: passes, advising a bump before release', { base: '0.0.69', head: '0.0.69', changed: NON_BREAKING, ok: true, says: /still 0\.0\.69: bump it before release/ }],
   ['0.0.69 → 0.0.69 docs only: no bump needed', { base: '0.0.69', head: '0.0.69', changed: NOTHING, ok: true }],
   ['0.3.4 → 0.3.5 breaking: 0.y needs a minor bump', { base: '0.3.4', head: '0.3.5', changed: BREAKING, ok: false, says: /minor bump .*0\.4\.0/ }],
   ['0.3.4 → 0.4.0 breaking: ok', { base: '0.3.4', head: '0.4.0', changed: BREAKING, ok: true }],

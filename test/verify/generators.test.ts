@@ -7,7 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { validateUpsertRequest } from '../../src/validation.ts';
 import { negativeCases, stringNearMisses } from '../../src/verify/negative.ts';
 import { allFields, getAt, requestConstraints } from '../../src/verify/schema.ts';
-import { baseBody, coverageCases, DATE_BOUNDS, nricFromDigits, randomCases } from '../../src/verify/valid.ts';
+import fc from 'fast-check';
+import { baseBody, coverageCases, DATE_BOUNDS, fieldArb, nricFromDigits, randomCases } from '../../src/verify/valid.ts';
 
 const SEEDS = [1, 2, 3, 42, 20260101];
 const enumFields = allFields.filter((f) => Array.isArray(f.schema.enum));
@@ -102,6 +103,16 @@ describe('verify > generators > realistic data', () => {
   test('postal codes are mostly 6 digits', () => {
     const codes = randomCases(4, 200).map((c) => (c.body.address as { postalCode?: string } | undefined)?.postalCode).filter(Boolean);
     expect(codes.filter((c) => /^\d{6}$/.test(c!)).length).toBeGreaterThan(codes.length / 2);
+  });
+});
+
+describe('verify > generators > patterns', () => {
+  // Values are drawn before the body filter, so a generator slip shows here instead of being filtered away.
+  test.each(patternFields.map((f) => [f.pointer, f] as const))('%s values all match the spec pattern and vary', (_pointer, field) => {
+    const re = new RegExp(field.schema.pattern as string, 'u');
+    const values = fc.sample(fieldArb(field), { seed: 5, numRuns: 500 }) as string[];
+    expect(values.filter((v) => !re.test(v))).toEqual([]);
+    expect(new Set(values).size).toBeGreaterThan(400);
   });
 });
 

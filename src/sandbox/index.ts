@@ -15,7 +15,7 @@ import { validateUpsertRequest } from '../validation.ts';
 import { createAuthenticator, type AuthResult, type JwtKeyInput } from './auth.ts';
 import { declaredTooLarge, isJsonContentType, readJsonBody, type BodyResult } from './body.ts';
 import { linkGonePage, linkNotFoundPage, referralFormPage, STYLE_HASH } from './pages.ts';
-import { rawErrorResponse, sendError, sendHtml, sendJson, type HeaderList } from './respond.ts';
+import { endLingering, rawErrorResponse, sendError, sendHtml, sendJson, type HeaderList } from './respond.ts';
 import { DraftStore } from './store.ts';
 
 /** Options of the sandbox. */
@@ -186,21 +186,19 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
     readJsonBody(req, maxBodyBytes, (body) => {
       // Called from a stream event: a throw here would be uncaught.
       try {
-        answer(req, res, id, body);
+        answer(res, id, body);
       } catch (error) {
         internalError(res, id, error);
       }
     });
   };
 
-  const answer = (req: IncomingMessage, res: ServerResponse, id: string, body: BodyResult): void => {
+  const answer = (res: ServerResponse, id: string, body: BodyResult): void => {
     if (!body.ok) {
       if (body.status === 0) return; // aborted: nobody to answer
-      if (body.status === 413) {
-        // Do not read the rest: answer, then close the connection.
-        res.once('finish', () => setTimeout(() => req.socket.destroy(), 1_000).unref());
-        return sendError(res, id, 413, body.message, CLOSE);
-      }
+      // Do not parse the rest: answer and close the connection (once the client stops sending, or
+      // after a short linger: see endAfterRequest in respond.ts).
+      if (body.status === 413) return sendError(res, id, 413, body.message, CLOSE);
       return sendError(res, id, body.status, body.message);
     }
     const result = validateUpsertRequest(body.value);
@@ -307,7 +305,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   server.on('checkContinue', handler);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    // An answer already complete on the wire, waiting for the rest of its request's body: end it,
+    // then answer the unparseable rest like any other (instead of resetting the client's answer).
+    const answered = inFlight !== undefined && endLingering(inFlight);
+    if (error.code === 'ECONNRESET' || !socket.writable || (!answered && inFlight?.headersSent)) {
       socket.destroy();
       return;
     }

@@ -32,7 +32,7 @@ export function sendJson(res: ServerResponse, id: string, status: number, body: 
   ];
   if (headers) head.push(...headers);
   res.writeHead(status, head);
-  res.end(text);
+  endAfterRequest(res, text);
 }
 
 /** The NestJS-style error body the spec documents (`{statusCode, message, error}`). */
@@ -71,7 +71,57 @@ export function sendHtml(res: ServerResponse, id: string, status: number, html: 
     'Cache-Control',
     'no-store',
   ]);
-  res.end(html);
+  endAfterRequest(res, html);
+}
+
+/** How long an answered request may go on sending its body before the response ends anyway. */
+export const LINGER_MS = 1_000;
+
+/**
+ * Sends `body` and ends the response, but only once the request has been received, or after
+ * {@link LINGER_MS}. Why: an answer sent before the body (401, 404, 405, 413, …) ends a connection
+ * the client asked to close, or one Node closes itself (`Expect: 100-continue` answered without 100
+ * Continue, or our own `Connection: close` on 413). Node closes the socket as soon as the response
+ * is flushed; bytes the client is still sending then meet a closed socket, the kernel answers with
+ * a reset, and the client sees EPIPE/ECONNRESET, often before it has read the answer (RFC 9112
+ * §9.6: a server should half-close and keep reading until the client is done). The whole answer
+ * goes out at once here (its Content-Length is set), and the rest of the body is read and
+ * discarded meanwhile. The upsert hot path answers after the body's end, so it ends at once.
+ */
+function endAfterRequest(res: ServerResponse, body: string): void {
+  const req = res.req;
+  // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 §6.3), whatever
+  // bytes follow it: those are the next request's.
+  const framed = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+  if (req.complete || req.destroyed || !framed) {
+    res.end(body);
+    return;
+  }
+  res.write(body);
+  const end = (): void => {
+    if (!lingering.delete(res)) return;
+    clearTimeout(timer);
+    res.end();
+  };
+  lingering.set(res, end);
+  const timer = setTimeout(end, LINGER_MS);
+  req.once('end', end);
+  req.once('close', end);
+  req.resume();
+}
+
+/** Responses fully written and waiting for their request's body, with the function that ends them. */
+const lingering = new WeakMap<ServerResponse, () => void>();
+
+/**
+ * Ends a response that is waiting for its request's body (see endAfterRequest), e.g. when the HTTP
+ * parser gives up on that body: the answer is already complete on the wire. False if `res` is not
+ * waiting.
+ */
+export function endLingering(res: ServerResponse): boolean {
+  const end = lingering.get(res);
+  end?.();
+  return end !== undefined;
 }
 
 /** A raw HTTP/1.1 error response for a socket the HTTP parser gave up on (no `ServerResponse`). */

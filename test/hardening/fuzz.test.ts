@@ -426,6 +426,11 @@ function sendHttp(agent: http.Agent, port: number, c: HttpCase): Promise<ParsedR
     };
     const headers: Record<string, string | string[] | number> = { ...c.headers };
     if (c.body !== undefined && c.pieces === 1) headers['content-length'] = c.body.length;
+    // Node chunks a streamed body by default except for GET, HEAD, DELETE, OPTIONS, TRACE and
+    // CONNECT, where it would send the bytes with no framing at all: the server rightly reads them
+    // as the next request (400, connection closed) while the agent puts the socket back in its
+    // pool, and a later case reused it and got ECONNRESET (seed 918462849). Say chunked outright.
+    else if (c.body !== undefined && c.body.length > 0) headers['transfer-encoding'] = 'chunked';
     let req: http.ClientRequest;
     try {
       req = http.request({ host: '127.0.0.1', port, method: c.method, path: c.path, headers, agent });

@@ -172,6 +172,7 @@ interface PlannedCase {
   group: string;
   label: string;
   body?: unknown;
+  /** The text sent: `JSON.stringify(body)` made once when the plan is built, or a raw (malformed) body. */
   text?: string;
   contentType: string;
   auth: AuthMode;
@@ -404,14 +405,14 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
       const [body, lastStatus] =
         shrunk < 5
           ? await shrinkRejected(c.body as Record<string, unknown>, status, budget, async (candidate) => {
-              const req = await buildRequest({ ...c, body: candidate });
+              const req = await buildRequest({ body: candidate, contentType: c.contentType, auth: c.auth });
               const res = await exchange(req, `${c.label} (shrinking)`, c.index);
               return res ? res.status : 0;
             })
           : [c.body as Record<string, unknown>, status];
       shrunk += 1;
       options.onProgress?.({ phase: 'shrink', done: shrunk, total: toShrink.length });
-      const req = await buildRequest({ ...c, body });
+      const req = await buildRequest({ body, contentType: c.contentType, auth: c.auth });
       const safe = redactRequest(req, redact);
       raw.push({
         check: c.check,
@@ -498,11 +499,16 @@ function redactRequest(req: HttpRequest, redact: (t: string) => string): HttpReq
   };
 }
 
-/** Every request case of a run, in a fixed order, from the seed. */
+/**
+ * Every request case of a run, in a fixed order, from the seed. Each JSON body is serialised here,
+ * once, right after it is generated (the request path then only sends the text; the body object is
+ * kept for coverage, shrinking and reproducers).
+ */
 function planCases(seed: number, runs: number, sampleAuth: string, scheme: string, credential: string): PlannedCase[] {
   const plan: PlannedCase[] = [];
   const add = (c: Omit<PlannedCase, 'index' | 'contentType' | 'auth' | 'pointer' | 'acceptedViolation'> & Partial<PlannedCase>): void => {
-    plan.push({ contentType: 'application/json', auth: { kind: 'valid' }, pointer: '', acceptedViolation: 'InvalidDataAccepted', ...c, index: plan.length });
+    const text = c.text ?? (c.body === undefined ? undefined : JSON.stringify(c.body));
+    plan.push({ contentType: 'application/json', auth: { kind: 'valid' }, pointer: '', acceptedViolation: 'InvalidDataAccepted', ...c, text, index: plan.length });
   };
   for (const ex of requestExamples()) {
     add({ check: 'examples_accepted', group: 'examples', label: `example ${ex.name}`, body: ex.value, expect: 'success', exampleName: ex.name });
@@ -515,6 +521,7 @@ function planCases(seed: number, runs: number, sampleAuth: string, scheme: strin
 
   // Auth cases send a valid body so that only the credential can be the reason to refuse it.
   const body = requiredOnly(full);
+  const text = JSON.stringify(body);
   const fake = credential.split('.').length === 3 ? tamperJwt(credential) : `refx-unknown-${credential.length}-${seed}`.padEnd(Math.max(credential.length, 24), 'x');
   const otherScheme = scheme.toLowerCase() === 'bearer' ? 'ApiKey' : 'Bearer';
   const authCases: [string, AuthMode, string][] = [
@@ -526,7 +533,7 @@ function planCases(seed: number, runs: number, sampleAuth: string, scheme: strin
   ];
   void sampleAuth;
   for (const [label, auth, violation] of authCases) {
-    add({ check: 'auth_required', group: violation, label, body, auth, expect: '401', acceptedViolation: violation });
+    add({ check: 'auth_required', group: violation, label, body, text, auth, expect: '401', acceptedViolation: violation });
   }
   return plan;
 }
@@ -536,7 +543,7 @@ function negativePlan(n: NegativeCase): Omit<PlannedCase, 'index'> {
     check: 'invalid_data_rejected',
     group: n.constraint.kind,
     label: `${n.constraint.pointer || '(body)'} ${n.label}`,
-    ...(n.raw !== undefined ? { text: n.raw } : { body: n.body }),
+    ...(n.raw !== undefined ? { text: n.raw } : { body: n.body, ...(n.json !== undefined ? { text: n.json } : {}) }),
     contentType: n.contentType ?? 'application/json',
     auth: { kind: 'valid' },
     expect: n.expect,

@@ -17,8 +17,10 @@ export interface NegativeCase {
   label: string;
   /** The constraint this case exercises (coverage). */
   constraint: Constraint;
-  /** JSON body to send (serialised by the runner), unless `raw` is given. */
+  /** JSON body to send, unless `raw` is given. */
   body?: unknown;
+  /** `JSON.stringify(body)`, serialised once here (it is the dedupe key) and sent as is by the runner. */
+  json?: string;
   /** Raw body text, for malformed JSON. */
   raw?: string;
   /** Content type to send. @default 'application/json' */
@@ -178,14 +180,15 @@ export function negativeCases(full: Record<string, unknown>): NegativeCase[] {
     }
     const base = minimalBase(full, constraint.pointer);
     for (const [label, body] of mutationsFor(constraint, base)) {
-      const key = `${constraint.id}\u0000${JSON.stringify(body)}`;
+      const json = JSON.stringify(body);
+      const key = `${constraint.id}\u0000${json}`;
       if (seen.has(key)) continue;
       seen.add(key);
       // Keep only mutations the validator rejects for this very constraint's pointer.
       const result = validateUpsertRequest(body);
       if (result.ok) continue;
       if (!result.violations.some((v) => v.pointer === constraint.pointer || constraint.pointer === '')) continue;
-      cases.push({ label: `${constraint.kind}: ${label}`, constraint, body, expect: '400' });
+      cases.push({ label: `${constraint.kind}: ${label}`, constraint, body, json, expect: '400' });
     }
   }
   return cases;

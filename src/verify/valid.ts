@@ -332,9 +332,9 @@ export function coverageCases(seed: number): ValidCase[] {
   const longestEnum = Math.max(1, ...enumFields.map((f) => (f.schema.enum as unknown[]).length));
   const bases = fc.sample(fullBodyArb, { seed, numRuns: longestEnum + 1 });
   const cases: ValidCase[] = [];
-  // One copy per case, edited in place: the bases stay untouched (the last one is reused below).
-  bases.slice(0, longestEnum).forEach((base, i) => {
-    const body = cloneJson(base);
+  // Each sampled base is a fresh object used by one case only, so it is edited in place (no copy);
+  // the last one, the base of the cases below, is not among them.
+  bases.slice(0, longestEnum).forEach((body, i) => {
     for (const f of enumFields) {
       const values = f.schema.enum as unknown[];
       assignAt(body, f.pointer, values[i % values.length]);

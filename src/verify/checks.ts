@@ -42,7 +42,10 @@ export interface Outcome {
   };
 }
 
-const ok = (check: CheckName): Outcome => ({ check });
+// One shared, frozen "held" outcome per check: responseConformance runs on every response, and
+// these were a handful of fresh objects each time.
+const OK = Object.fromEntries(CHECK_NAMES.map((name) => [name, Object.freeze({ check: name })])) as Record<CheckName, Outcome>;
+const ok = (check: CheckName): Outcome => OK[check];
 const bad = (check: CheckName, name: string, pointer: string, expected: string, actual: string): Outcome => ({
   check,
   violation: { name, pointer, expected, actual },
@@ -116,6 +119,9 @@ export function responseConformance(res: HttpResponse): Outcome[] {
 
 /** Whether a string is an absolute `http:` or `https:` URL with a host. */
 export function isAbsoluteHttpUrl(value: string): boolean {
+  // Fast path, same answer: an http(s) URL (special scheme) that parses always has a host, and
+  // URL.canParse does not build the URL object. Anything else takes the full check below.
+  if ((value.startsWith('https://') || value.startsWith('http://')) && URL.canParse(value)) return true;
   try {
     const url = new URL(value);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';

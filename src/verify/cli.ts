@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createAuthorizationProvider } from '../client/auth.ts';
 import { startPrismMock } from '../mock/prism.ts';
 import { startSandbox } from '../sandbox/index.ts';
-import { PRISM_KNOWN_DEVIATIONS, runVerification, SetupError, type VerificationOptions } from './engine.ts';
+import { PRISM_KNOWN_DEVIATIONS, runVerification, SetupError, TargetStoppedError, type VerificationOptions } from './engine.ts';
 import { createRedactor } from './redact.ts';
 import { formatCoverage, formatFailures, formatSummary, toJUnit, writeReportDir, type NamedReport } from './report.ts';
 
@@ -94,6 +94,30 @@ async function main(argv: string[]): Promise<number> {
   };
 
   const reports: NamedReport[] = [];
+  /** Writes the JUnit file and the report directory, when asked for; returns what was written. */
+  const writeFiles = async (): Promise<string[]> => {
+    const written: string[] = [];
+    if (v.junit) {
+      await writeFile(v.junit, toJUnit(reports));
+      written.push(v.junit);
+    }
+    if (v.report) written.push(...(await writeReportDir(v.report, reports)));
+    return written;
+  };
+  /**
+   * One verification. A target that stopped answering mid-run is a set-up/target fault (exit 2, one
+   * line), but what was checked before it stopped is still written as a partial report.
+   */
+  const verify = async (name: string, options: VerificationOptions): Promise<void> => {
+    try {
+      reports.push({ name, report: await runVerification(options) });
+    } catch (err) {
+      if (!(err instanceof TargetStoppedError)) throw err;
+      reports.push({ name, report: err.report });
+      const written = await writeFiles();
+      throw new SetupError(`${err.message}${written.length > 0 ? `; partial report: ${written.join(', ')}` : ''}`);
+    }
+  };
   if (baseUrl) {
     let authorization: (() => Promise<string>) | undefined;
     let credentialForRepro: string | undefined;
@@ -113,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
       if (err instanceof SetupError) throw err;
       throw new SetupError(`invalid credentials: ${(err as Error).message}`);
     }
-    const report = await runVerification({
+    await verify('target', {
       ...common,
       baseUrl,
       ...(authorization ? { authorization } : {}),
@@ -122,7 +146,6 @@ async function main(argv: string[]): Promise<number> {
       stateful: v.stateful ?? false,
       onProgress: progress('target'),
     });
-    reports.push({ name: 'target', report });
   } else {
     // Self-started targets: the run knows which one is the mock because it started it.
     const key = `verify-${randomBytes(18).toString('base64url')}`;
@@ -136,23 +159,17 @@ async function main(argv: string[]): Promise<number> {
       try {
         const authorization = async (): Promise<string> => `ApiKey ${key}`;
         console.error(`[sandbox] verifying ${sandbox.url}`);
-        reports.push({
-          name: 'sandbox',
-          report: await runVerification({ ...common, baseUrl: sandbox.url, authorization, credentialForRepro: key, targetKind: 'server', stateful: !v['no-stateful'], onProgress: progress('sandbox') }),
-        });
+        await verify('sandbox', { ...common, baseUrl: sandbox.url, authorization, credentialForRepro: key, targetKind: 'server', stateful: !v['no-stateful'], onProgress: progress('sandbox') });
         console.error(`[mock] verifying ${mock.url}`);
-        reports.push({
-          name: 'mock',
-          report: await runVerification({
-            ...common,
-            baseUrl: mock.url,
-            authorization,
-            credentialForRepro: key,
-            targetKind: 'mock',
-            stateful: false,
-            knownDeviations: PRISM_KNOWN_DEVIATIONS,
-            onProgress: progress('mock'),
-          }),
+        await verify('mock', {
+          ...common,
+          baseUrl: mock.url,
+          authorization,
+          credentialForRepro: key,
+          targetKind: 'mock',
+          stateful: false,
+          knownDeviations: PRISM_KNOWN_DEVIATIONS,
+          onProgress: progress('mock'),
         });
       } finally {
         await mock.close();
@@ -166,14 +183,9 @@ async function main(argv: string[]): Promise<number> {
   if (failures) console.log(`Failures\n\n${failures}\n`);
   console.log(`Summary\n\n${formatSummary(reports)}\n`);
   console.log(`Coverage\n\n${formatCoverage(reports)}`);
-  if (v.junit) {
-    await writeFile(v.junit, toJUnit(reports));
-    console.error(`JUnit report: ${v.junit}`);
-  }
-  if (v.report) {
-    const files = await writeReportDir(v.report, reports);
-    console.error(`Reports: ${files.join(', ')}`);
-  }
+  const written = await writeFiles();
+  if (v.junit) console.error(`JUnit report: ${v.junit}`);
+  if (v.report) console.error(`Reports: ${written.filter((f) => f !== v.junit).join(', ')}`);
   return reports.every((r) => r.report.ok) ? 0 : 1;
 }
 

@@ -42,6 +42,15 @@ export interface VerificationOptions {
   concurrency?: number;
   /** Transport limits (timeout, response cap). */
   transport?: TargetOptions;
+  /**
+   * Circuit breaker: after this many requests in a row without any answer (timed out, reset,
+   * refused, not HTTP), the run stops with {@link TargetStoppedError} instead of waiting out every
+   * remaining request (requests ÷ concurrency × timeout: minutes for a target that hung). Twice the
+   * concurrency, so one event that fails every request in flight at once (a restart resetting all
+   * kept-alive sockets) cannot trip it alone: two full waves must fail. A too-large answer is an
+   * answer and does not count. @default max(4, 2 × concurrency)
+   */
+  maxConsecutiveNoAnswers?: number;
   /** Largest number of requests spent shrinking one rejected valid body. @default 60 */
   shrinkBudget?: number;
   /**
@@ -153,6 +162,8 @@ export interface VerificationReport {
   failures: Failure[];
   /** What the run exercised. */
   coverage: Coverage;
+  /** Set when the run stopped early because the target stopped answering: the one-line reason. */
+  stopped?: string;
 }
 
 /** A set-up problem (unreachable target, bad options): the CLI exits 2 with its one-line message. */
@@ -160,6 +171,21 @@ export class SetupError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SetupError';
+  }
+}
+
+/**
+ * The target stopped answering during the run (the circuit breaker of
+ * {@link VerificationOptions.maxConsecutiveNoAnswers}): a target fault, so a set-up error (exit 2),
+ * carrying the partial report of what was checked before it stopped.
+ */
+export class TargetStoppedError extends SetupError {
+  /** The partial report (`ok: false`, `stopped` set). */
+  readonly report: VerificationReport;
+  constructor(message: string, report: VerificationReport) {
+    super(message);
+    this.name = 'TargetStoppedError';
+    this.report = report;
   }
 }
 
@@ -221,6 +247,23 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
   const coverage = new CoverageTracker();
   let requests = 0;
   let order = 0;
+
+  // Circuit breaker: requests in a row (in completion order) that got no answer at all.
+  const breakAfter = options.maxConsecutiveNoAnswers ?? Math.max(4, 2 * concurrency);
+  let noAnswerRun = 0;
+  const noAnswerCodes = new Set<string>();
+  let stopped: string | undefined;
+  const answered = (): void => {
+    noAnswerRun = 0;
+    noAnswerCodes.clear();
+  };
+  const unanswered = (err: TransportError): void => {
+    // A response over the size cap is an answer (the target is alive); only silence counts.
+    if (err.code === 'ETOOLARGE') return answered();
+    noAnswerRun += 1;
+    noAnswerCodes.add(err.code);
+    if (noAnswerRun >= breakAfter && stopped === undefined) stopped = `target stopped answering: ${noAnswerRun} requests in a row ${noAnswerWhat(noAnswerCodes)}`;
+  };
 
   const skip = (check: CheckName, count: number, reason: string): void => {
     const t = tally.get(check)!;
@@ -288,6 +331,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
   /** Records a request that got no usable answer; rethrows anything that is not a transport error. */
   const noAnswer = (req: HttpRequest, err: unknown, label: string, at: number): undefined => {
     if (!(err instanceof TransportError)) throw err;
+    unanswered(err);
     record({ check: 'no_server_errors', violation: { name: 'NoResponse', pointer: '', expected: 'a complete response', actual: err.message } }, req, label, at);
     return undefined;
   };
@@ -297,6 +341,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     requests += 1;
     try {
       const res = await target.sendRequest(req);
+      answered();
       conform(req, res, label, at, anyClientError, caseKind);
       return res;
     } catch (err) {
@@ -358,6 +403,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     requests += 1;
     return target.sendRequest(req).then(
       (res) => {
+        answered();
         conform(req, res, c.label, c.index, c.expect === '4xx', c.group);
         settle(c, req, res);
       },
@@ -391,7 +437,8 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     for (const phase of ['examples_accepted', 'valid_data_accepted', 'invalid_data_rejected', 'auth_required'] as const) {
       const cases = plan.filter((c) => c.check === phase);
       const name = phase.split('_')[0] === 'examples' ? 'examples' : phase === 'valid_data_accepted' ? 'valid' : phase === 'invalid_data_rejected' ? 'invalid' : 'auth';
-      await pool(cases, concurrency, runCase, (done) => options.onProgress?.({ phase: name, done, total: cases.length }));
+      await pool(cases, concurrency, runCase, (done) => options.onProgress?.({ phase: name, done, total: cases.length }), () => stopped !== undefined);
+      if (stopped !== undefined) break;
     }
 
     // Shrink rejected valid bodies to a minimal one the target still rejects, then report it.
@@ -399,6 +446,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     const toShrink = rejectedValid.sort((a, b) => a.c.index - b.c.index);
     let shrunk = 0;
     for (const { c, status } of toShrink) {
+      if (stopped !== undefined) break;
       const t = tally.get(c.check)!;
       t.failed += 1;
       // Shrinking costs requests: do it for the first few rejections, report the rest as found.
@@ -427,7 +475,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
       });
     }
 
-    await statefulChecks({
+    if (stopped === undefined) await statefulChecks({
       enabled: options.stateful ?? false,
       kind,
       seed,
@@ -443,7 +491,8 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
       onProgress: options.onProgress,
     });
 
-    if (options.dredd ?? true) await dreddCheck(baseUrl, sampleAuth, tally, raw, skip, redact, options.onProgress);
+    if (stopped !== undefined) skip('dredd', 1, 'the run stopped early: the target stopped answering');
+    else if (options.dredd ?? true) await dreddCheck(baseUrl, sampleAuth, tally, raw, skip, redact, options.onProgress);
     else skip('dredd', 1, 'disabled (--no-dredd)');
   } finally {
     target.close();
@@ -472,8 +521,8 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     const t = tally.get(name)!;
     return { name, cases: t.passed + t.failed + t.skipped, passed: t.passed, failed: t.failed, skipped: t.skipped, ...(t.skipReason ? { skipReason: t.skipReason } : {}) };
   });
-  return {
-    ok: checks.every((c) => c.failed === 0),
+  const report: VerificationReport = {
+    ok: stopped === undefined && checks.every((c) => c.failed === 0),
     target: { baseUrl, kind },
     seed,
     runs,
@@ -482,7 +531,18 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     checks,
     failures,
     coverage: snapshot,
+    ...(stopped !== undefined ? { stopped } : {}),
   };
+  if (stopped !== undefined) throw new TargetStoppedError(`${stopped} (${baseUrl}, after ${requests} requests)`, report);
+  return report;
+}
+
+/** How a run of unanswered requests failed, for the breaker's one-line reason. */
+function noAnswerWhat(codes: ReadonlySet<string>): string {
+  if (codes.size !== 1) return `got no answer (${[...codes].sort().join(', ')})`;
+  const [code] = codes;
+  const what: Record<string, string> = { ETIMEDOUT: 'timed out', ECONNREFUSED: 'were refused', ECONNRESET: 'were reset (ECONNRESET)' };
+  return what[code!] ?? `got no answer (${code})`;
 }
 
 function splitAuth(header: string): [string, string] {
@@ -560,13 +620,22 @@ function tamperJwt(jwt: string): string {
   return `${h}.${p}.${flipped}`;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight (`fn` returns nothing when it had nothing to wait for). */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void> | undefined, onDone?: (done: number) => void): Promise<void> {
+/**
+ * Runs `fn` over `items` with at most `limit` in flight (`fn` returns nothing when it had nothing to
+ * wait for). No new item starts once `stop` says so; the ones in flight finish.
+ */
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void> | undefined,
+  onDone?: (done: number) => void,
+  stop: () => boolean = () => false,
+): Promise<void> {
   let next = 0;
   let done = 0;
   const step = Math.max(1, Math.ceil(items.length / 4));
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !stop()) {
       const item = items[next++] as T;
       const pending = fn(item);
       if (pending) await pending;

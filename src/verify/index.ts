@@ -2,7 +2,7 @@
  * Contract verification: the engine behind `npm run verify`, for the CLI, vitest suites and
  * benchmarks. `runVerification` checks one target against the spec and returns a structured report.
  */
-export { runVerification, shrinkRejected, SetupError, PRISM_KNOWN_DEVIATIONS } from './engine.ts';
+export { runVerification, shrinkRejected, SetupError, TargetStoppedError, PRISM_KNOWN_DEVIATIONS } from './engine.ts';
 export type { VerificationOptions, VerificationReport, CheckResult, Failure, KnownDeviation, ProgressEvent } from './engine.ts';
 export { CHECK_NAMES, responseConformance, isAbsoluteHttpUrl, type CheckName, type Outcome } from './checks.ts';
 export { createTarget, TransportError, type HttpRequest, type HttpResponse, type Target, type TargetOptions } from './target.ts';

@@ -11,7 +11,7 @@ import { DOCUMENTED_STATUSES } from '../validation.ts';
 import { CHECK_NAMES, responseConformance, type CheckName, type Outcome } from './checks.ts';
 import { CoverageTracker, unexercised, type Coverage } from './coverage.ts';
 import { negativeCases, type NegativeCase } from './negative.ts';
-import { createRedactor, toCurl } from './redact.ts';
+import { createRedactor, redactUserinfo, toCurl } from './redact.ts';
 import { createTarget, TransportError, type HttpRequest, type HttpResponse, type TargetOptions } from './target.ts';
 import { baseBody, coverageCases, isValid, randomCases, requiredOnly } from './valid.ts';
 import { allFields, getAt, setAt } from './schema.ts';
@@ -225,12 +225,14 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
   const kind = options.targetKind ?? 'server';
   const concurrency = options.concurrency ?? 12;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  // The base URL as printed and written anywhere: its userinfo (`user:pass@`) is a credential.
+  const shownUrl = redactUserinfo(baseUrl);
   let endpoint: URL;
   try {
     endpoint = new URL(`${baseUrl}${UPSERT_PATH}`);
     if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw new Error('not http(s)');
   } catch {
-    throw new SetupError(`invalid base URL ${JSON.stringify(options.baseUrl)}: expected an absolute http(s) URL`);
+    throw new SetupError(`invalid base URL ${JSON.stringify(redactUserinfo(options.baseUrl))}: expected an absolute http(s) URL`);
   }
   const authorization = options.authorization ?? (async () => 'ApiKey refx-verify-placeholder');
   const sampleAuth = await authorization().catch((err: unknown) => {
@@ -431,7 +433,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
       // A target that answers badly is judged by the checks; one that does not answer cannot be.
       // Refused or unresolvable: nothing listens there. Otherwise something does, but gives no usable answer.
       const unreachable = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)$/.test(err.code);
-      if (err.code !== 'ETOOLARGE') throw new SetupError(`${unreachable ? 'cannot reach' : 'no usable answer from'} ${baseUrl}: ${err.message}`);
+      if (err.code !== 'ETOOLARGE') throw new SetupError(`${unreachable ? 'cannot reach' : 'no usable answer from'} ${shownUrl}: ${redact(err.message)}`);
     }
 
     for (const phase of ['examples_accepted', 'valid_data_accepted', 'invalid_data_rejected', 'auth_required'] as const) {
@@ -523,7 +525,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
   });
   const report: VerificationReport = {
     ok: stopped === undefined && checks.every((c) => c.failed === 0),
-    target: { baseUrl, kind },
+    target: { baseUrl: shownUrl, kind },
     seed,
     runs,
     requests,
@@ -533,7 +535,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     coverage: snapshot,
     ...(stopped !== undefined ? { stopped } : {}),
   };
-  if (stopped !== undefined) throw new TargetStoppedError(`${stopped} (${baseUrl}, after ${requests} requests)`, report);
+  if (stopped !== undefined) throw new TargetStoppedError(`${stopped} (${shownUrl}, after ${requests} requests)`, report);
   return report;
 }
 
@@ -553,7 +555,7 @@ function splitAuth(header: string): [string, string] {
 function redactRequest(req: HttpRequest, redact: (t: string) => string): HttpRequest {
   return {
     method: req.method,
-    url: req.url,
+    url: redact(req.url),
     headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, redact(v)])),
     ...(req.body === undefined ? {} : { body: redact(req.body) }),
   };

@@ -6,6 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+// Types only (erased at run time): Dredd itself is loaded on demand below, and may be absent.
+import type { DreddResult, runDredd } from '../dredd/run.ts';
 import { requestExamples, UPSERT_METHOD, UPSERT_PATH } from '../spec.ts';
 import { DOCUMENTED_STATUSES } from '../validation.ts';
 import { CHECK_NAMES, responseConformance, type CheckName, type Outcome } from './checks.ts';
@@ -809,17 +811,6 @@ async function statefulChecks(ctx: StatefulContext): Promise<void> {
   ctx.onProgress?.({ phase: 'stateful', done: 2, total: 2 });
 }
 
-/** Dredd's own result (src/dredd/run.ts), shown as the `dredd` row. */
-interface DreddResult {
-  ok: boolean;
-  total: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  failures: { transaction: string; message: string }[];
-  durationMs: number;
-}
-
 async function dreddCheck(
   baseUrl: string,
   authorization: string,
@@ -834,7 +825,7 @@ async function dreddCheck(
     return;
   }
   onProgress?.({ phase: 'dredd', done: 0, total: 1 });
-  const mod = (await import(DREDD_PATH)) as { runDredd: (o: { baseUrl: string; authorization: string; timeoutMs?: number }) => Promise<DreddResult> };
+  const mod = (await import(DREDD_PATH)) as { runDredd: typeof runDredd };
   let result: DreddResult;
   try {
     result = await mod.runDredd({ baseUrl, authorization, timeoutMs: 120_000 });

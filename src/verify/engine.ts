@@ -258,6 +258,8 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
   const noAnswerCodes = new Set<string>();
   let stopped: string | undefined;
   const answered = (): void => {
+    // Called on every response: nothing to reset in the usual case.
+    if (noAnswerRun === 0) return;
     noAnswerRun = 0;
     noAnswerCodes.clear();
   };

@@ -52,16 +52,17 @@ export interface IssuedLink {
 /** What a visit to a link finds: the pre-fill (and the link is now used), or nothing. */
 export type VisitResult = { ok: true; prefill: ReferralUpsertLinkRequest } | { ok: false };
 
+/**
+ * A draft and its live link in one object (a link is not an object of its own: fewer objects per
+ * upsert for the GC to promote and later collect, and one Map instead of two).
+ */
 interface Draft {
   referralId: string;
   dedupeKey: string | undefined;
   prefill: ReferralUpsertLinkRequest;
   bytes: number;
-}
-
-/** A draft's live link (at most one per draft), keyed by its referralId in the store. */
-interface Link {
-  token: string;
+  /** The live link's token; undefined once used, retired or expired (at most one live link per draft). */
+  token: string | undefined;
   expiresAt: number;
 }
 
@@ -75,16 +76,21 @@ function sameToken(issued: string, presented: string): boolean {
 /** Drafts and one-time links, bounded. */
 export class DraftStore {
   // Maps, not plain objects: keys come from clients.
+  /**
+   * referralId → draft, least recently upserted first. A link is issued only by an upsert, which
+   * re-inserts its draft at the end, so this is also the order in which the live links were created
+   * (hence expire): the expiry sweep and the eviction walk the same Map.
+   */
   readonly #drafts = new Map<string, Draft>();
-  readonly #byIdentity = new Map<string, string>();
-  /** referralId → live link, in creation order (a new link for a draft is re-inserted at the end). */
-  readonly #links = new Map<string, Link>();
+  /** Identity → draft, only for drafts upserted with a patientUin (the others can never match). */
+  readonly #byIdentity = new Map<string, Draft>();
   #bytes = 0;
+  #links = 0;
   /** Live iterators (Map iterators follow insertion, deletion and re-insertion). */
-  #draftCursor: Iterator<Draft> | undefined;
-  #linkCursor: Iterator<[string, Link]> | undefined;
-  /** A link the sweep looked at but did not expire yet: the oldest live link, unless since used. */
-  #linkHead: [string, Link] | undefined;
+  #evictCursor: Iterator<Draft> | undefined;
+  #sweepCursor: Iterator<Draft> | undefined;
+  /** A draft the sweep looked at whose link had not expired yet: the oldest live link, unless since used or re-issued. */
+  #sweepHead: Draft | undefined;
 
   constructor(private readonly options: DraftStoreOptions) {}
 
@@ -95,25 +101,25 @@ export class DraftStore {
     const uin = body.patientUin;
     // JSON of the triple: unambiguous whatever characters the values contain.
     const dedupeKey = uin ? JSON.stringify([body.referrerInstitutionId, body.referrerId, uin]) : undefined;
-    const existingId = dedupeKey === undefined ? undefined : this.#byIdentity.get(dedupeKey);
-    let draft = existingId === undefined ? undefined : this.#drafts.get(existingId);
+    let draft = dedupeKey === undefined ? undefined : this.#byIdentity.get(dedupeKey);
     if (draft) {
       // Re-insert so that Map order stays "least recently upserted first".
       this.#drafts.delete(draft.referralId);
       this.#bytes -= draft.bytes;
       this.#retireLink(draft);
     } else {
-      draft = { referralId: `ref-${randomUUID()}`, dedupeKey, prefill: body, bytes: 0 };
-      if (dedupeKey !== undefined) this.#byIdentity.set(dedupeKey, draft.referralId);
+      draft = { referralId: `ref-${randomUUID()}`, dedupeKey, prefill: body, bytes: 0, token: undefined, expiresAt: 0 };
+      if (dedupeKey !== undefined) this.#byIdentity.set(dedupeKey, draft);
     }
     draft.prefill = pickPrefill(body);
     draft.bytes = bytes;
-    this.#drafts.set(draft.referralId, draft);
-    this.#bytes += bytes;
-
     // 256 random bits, independent of the referralId.
     const token = randomToken();
-    this.#links.set(draft.referralId, { token, expiresAt: now + this.options.linkTtlMs });
+    draft.token = token;
+    draft.expiresAt = now + this.options.linkTtlMs;
+    this.#links++;
+    this.#drafts.set(draft.referralId, draft);
+    this.#bytes += bytes;
 
     this.#evictOverflow(draft);
     return { referralId: draft.referralId, token };
@@ -123,46 +129,49 @@ export class DraftStore {
   visit(referralId: string, token: string): VisitResult {
     const now = this.options.now();
     this.#sweep(now);
-    const link = this.#links.get(referralId);
-    if (!link || !sameToken(link.token, token)) return { ok: false };
-    // Get-check-delete with no await in between: exactly one concurrent visit can get here.
-    this.#links.delete(referralId);
     const draft = this.#drafts.get(referralId);
-    if (!draft || now >= link.expiresAt) return { ok: false };
+    if (!draft || draft.token === undefined || !sameToken(draft.token, token)) return { ok: false };
+    // Get-check-retire with no await in between: exactly one concurrent visit can get here.
+    const expired = now >= draft.expiresAt;
+    this.#retireLink(draft);
+    if (expired) return { ok: false };
     return { ok: true, prefill: draft.prefill };
   }
 
   /** Numbers of stored drafts and live links. */
   stats(): { drafts: number; links: number } {
     this.#sweep(this.options.now());
-    return { drafts: this.#drafts.size, links: this.#links.size };
+    return { drafts: this.#drafts.size, links: this.#links };
   }
 
   #retireLink(draft: Draft): void {
-    this.#links.delete(draft.referralId);
+    if (draft.token === undefined) return;
+    draft.token = undefined;
+    this.#links--;
+    // A re-issued link is newer than the ones after the sweep's head: the head must not stop the sweep.
+    if (this.#sweepHead === draft) this.#sweepHead = undefined;
   }
 
-  /** Drops expired links; links are in creation order, hence in expiry order for a steady clock. */
+  /** Drops expired links, oldest first, stopping at the first live one (see #drafts on the order). */
   #sweep(now: number): void {
     for (;;) {
-      let entry = this.#linkHead;
-      this.#linkHead = undefined;
-      if (!entry) {
-        this.#linkCursor ??= this.#links.entries();
-        const next = this.#linkCursor.next();
+      let draft = this.#sweepHead;
+      this.#sweepHead = undefined;
+      if (!draft) {
+        this.#sweepCursor ??= this.#drafts.values();
+        const next = this.#sweepCursor.next();
         if (next.done) {
-          this.#linkCursor = undefined; // an exhausted iterator never yields again
+          this.#sweepCursor = undefined; // an exhausted iterator never yields again
           return;
         }
-        entry = next.value;
+        draft = next.value;
       }
-      const [key, link] = entry;
-      if (this.#links.get(key) !== link) continue; // used or retired since
-      if (link.expiresAt > now) {
-        this.#linkHead = entry;
+      if (draft.token === undefined) continue; // used, retired or evicted since
+      if (draft.expiresAt > now) {
+        this.#sweepHead = draft;
         return;
       }
-      this.#links.delete(key);
+      this.#retireLink(draft);
     }
   }
 
@@ -170,12 +179,12 @@ export class DraftStore {
   #evictOverflow(keep: Draft): void {
     const { maxDrafts, maxStoredBytes } = this.options;
     while (this.#drafts.size > maxDrafts || this.#bytes > maxStoredBytes) {
-      this.#draftCursor ??= this.#drafts.values();
-      const next = this.#draftCursor.next();
+      this.#evictCursor ??= this.#drafts.values();
+      const next = this.#evictCursor.next();
       // Every draft the cursor passed was evicted, so it points at the oldest one. It can only reach
       // `keep` (the newest) when nothing else is left: start again from the front next time.
       if (next.done || next.value === keep) {
-        this.#draftCursor = undefined;
+        this.#evictCursor = undefined;
         return;
       }
       const oldest = next.value;

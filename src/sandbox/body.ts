@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 
 /** The outcome of reading a body: the parsed value, or the error status and message to answer. */
 export type BodyResult =
-  | { ok: true; value: unknown; bytes: number }
+  | { ok: true; value: unknown; bytes: number; /** The body's text (what `value` was parsed from). */ text: string }
   | { ok: false; status: 400 | 413; message: string }
   /** The client went away (aborted upload): there is no one to answer. */
   | { ok: false; status: 0; message: string };
@@ -81,7 +81,8 @@ function parse(bytes: Buffer): BodyResult {
   try {
     // JSON.parse makes `__proto__` an own property and cannot pollute prototypes; a nesting too deep
     // for the engine throws a RangeError, caught here like any syntax error.
-    return { ok: true, value: JSON.parse(bytes.toString('utf8')) as unknown, bytes: bytes.length };
+    const text = bytes.toString('utf8');
+    return { ok: true, value: JSON.parse(text) as unknown, bytes: bytes.length, text };
   } catch {
     return { ok: false, status: 400, message: 'Request body is not valid JSON' };
   }

@@ -203,7 +203,7 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
     }
     const result = validateUpsertRequest(body.value);
     if (!result.ok) return sendError(res, id, 400, result.violations.map((v) => v.message));
-    const link = store.upsert(body.value as ReferralUpsertLinkRequest, body.bytes);
+    const link = store.upsert(body.value as ReferralUpsertLinkRequest, body.bytes, body.text);
     const dto: ReferralUpsertLinkDto = {
       referralId: link.referralId,
       url: `${origin}${REFERRAL_PREFIX}${link.referralId}?token=${link.token}`,

@@ -59,7 +59,11 @@ export type VisitResult = { ok: true; prefill: ReferralUpsertLinkRequest } | { o
 interface Draft {
   referralId: string;
   dedupeKey: string | undefined;
-  prefill: ReferralUpsertLinkRequest;
+  /**
+   * The validated request as received (JSON text), parsed and picked only on the rare visit: one
+   * flat string to keep instead of an object graph of fields for the GC to promote and trace.
+   */
+  prefillJson: string;
   bytes: number;
   /** The live link's token; undefined once used, retired or expired (at most one live link per draft). */
   token: string | undefined;
@@ -94,8 +98,11 @@ export class DraftStore {
 
   constructor(private readonly options: DraftStoreOptions) {}
 
-  /** Creates or updates a draft from a valid request and issues a new link for it. */
-  upsert(body: ReferralUpsertLinkRequest, bytes: number): IssuedLink {
+  /**
+   * Creates or updates a draft from a valid request and issues a new link for it. `json` is the
+   * request's text (what `body` was parsed from); without it the body is serialised.
+   */
+  upsert(body: ReferralUpsertLinkRequest, bytes: number, json: string = JSON.stringify(body)): IssuedLink {
     const now = this.options.now();
     this.#sweep(now);
     const uin = body.patientUin;
@@ -108,10 +115,10 @@ export class DraftStore {
       this.#bytes -= draft.bytes;
       this.#retireLink(draft);
     } else {
-      draft = { referralId: `ref-${randomUUID()}`, dedupeKey, prefill: body, bytes: 0, token: undefined, expiresAt: 0 };
+      draft = { referralId: `ref-${randomUUID()}`, dedupeKey, prefillJson: json, bytes: 0, token: undefined, expiresAt: 0 };
       if (dedupeKey !== undefined) this.#byIdentity.set(dedupeKey, draft);
     }
-    draft.prefill = pickPrefill(body);
+    draft.prefillJson = json;
     draft.bytes = bytes;
     // 256 random bits, independent of the referralId.
     const token = randomToken();
@@ -135,7 +142,7 @@ export class DraftStore {
     const expired = now >= draft.expiresAt;
     this.#retireLink(draft);
     if (expired) return { ok: false };
-    return { ok: true, prefill: draft.prefill };
+    return { ok: true, prefill: pickPrefill(JSON.parse(draft.prefillJson) as ReferralUpsertLinkRequest) };
   }
 
   /** Numbers of stored drafts and live links. */
@@ -211,11 +218,11 @@ function randomToken(): string {
   return token;
 }
 
-/** Keeps only the spec's properties, so unknown (or `__proto__`) keys are never stored or rendered. */
+/** Keeps only the spec's properties, so unknown (or `__proto__`) keys are never rendered. */
 function pickPrefill(body: ReferralUpsertLinkRequest): ReferralUpsertLinkRequest {
   const source = body as unknown as Record<string, unknown>;
   // A plain object is safe here: only keys that are spec property names are written, so never
-  // `__proto__` (and it stays a fast-properties object, which matters with 10,000 drafts on the heap).
+  // `__proto__`.
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(source)) if (PREFILL_FIELDS.has(key)) out[key] = source[key];
   return out as unknown as ReferralUpsertLinkRequest;

@@ -1,4 +1,4 @@
-/** Small helpers shared by the project's command-line entry points (`npm start`, `npm run mock`). */
+/** Small helpers shared by the project's command-line entry points and the verifier's curl reproducers. */
 
 /** Parses a TCP port (`0` = any free port); undefined when `value` is not one. */
 export function parsePort(value: string | undefined): number | undefined {

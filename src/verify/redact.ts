@@ -4,6 +4,7 @@
  * URL (`https://user:pass@host`) becomes `***`, and the curl reproducer reads the credentials from
  * the environment (`$REFX_BASIC_AUTH` for a base URL's userinfo).
  */
+import { shellQuote } from '../cli/args.ts';
 import type { HttpRequest } from './target.ts';
 
 /** Placeholder printed instead of an API key. */
@@ -32,11 +33,6 @@ export function createRedactor(secrets: readonly string[]): (text: string) => st
     for (const secret of sorted) out = out.split(secret).join(API_KEY_PLACEHOLDER);
     return redactUserinfo(out.replace(JWT_SHAPE, JWT_PLACEHOLDER));
   };
-}
-
-/** Quotes a value for a POSIX shell in single quotes. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

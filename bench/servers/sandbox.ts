@@ -1,6 +1,6 @@
 /**
  * The sandbox under test. Flags: `--log` keeps its log lines (written to stdout, which the harness
- * drains); without it a no-op logger silences them. `--max-drafts N` sets the draft cap.
+ * drains); without it `log: false` silences them (and skips the per-request log bookkeeping). `--max-drafts N` sets the draft cap.
  * The API key comes from BENCH_API_KEY (never argv, never printed).
  */
 import { parseArgs } from 'node:util';
@@ -15,7 +15,7 @@ await serve(async () => {
   const sandbox = await startSandbox({
     port: 0,
     apiKeys: [apiKey],
-    log: values.log ? (line: string) => void process.stdout.write(`${line}\n`) : () => {},
+    log: values.log ? (line: string) => void process.stdout.write(`${line}\n`) : false,
     ...(values['max-drafts'] ? { maxDrafts: Number(values['max-drafts']) } : {}),
   });
   return { port: sandbox.port, close: () => sandbox.close(), stats: () => sandbox.stats() };

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       host: HOST,
       port: sandboxPort,
       ...(apiKey ? { apiKeys: [apiKey] } : {}),
-      log: quiet ? () => {} : (line) => console.log(`sandbox | ${line}`),
+      log: quiet ? false : (line) => console.log(`sandbox | ${line}`),
     }),
     startPrismMock({
       host: HOST,

@@ -16,6 +16,7 @@ export type BodyResult =
 /** Whether a `Content-Type` is JSON: `application/json` (any parameters; charset, if any, UTF-8). */
 export function isJsonContentType(header: string | undefined): boolean {
   if (!header) return false;
+  if (header === 'application/json') return true; // what nearly every client sends: no parsing
   const [type = '', ...params] = header.split(';');
   if (type.trim().toLowerCase() !== 'application/json') return false;
   // JSON is UTF-8 (RFC 8259); a declared charset must agree.

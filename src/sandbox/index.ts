@@ -42,8 +42,11 @@ export interface SandboxOptions {
   requestTimeoutMs?: number;
   /** Time allowed to receive the request headers. @default 10000 */
   headersTimeoutMs?: number;
-  /** Receives one line per request. @default writes the line to stdout; pass () => {} to silence */
-  log?: (line: string) => void;
+  /**
+   * Receives one line per request. `false` silences the sandbox and skips the per-request log
+   * bookkeeping altogether (timing, status, line building). @default writes the line to stdout
+   */
+  log?: ((line: string) => void) | false;
 }
 
 /** A started sandbox. */
@@ -118,7 +121,8 @@ export function originOf(host: string, port: number): string {
  */
 export async function createSandboxHandler(options: SandboxOptions & { origin?: string } = {}): Promise<SandboxHandler> {
   const now = options.now ?? Date.now;
-  const log = options.log ?? defaultLog;
+  // Undefined when silenced: then no request does any log bookkeeping.
+  const log = options.log === false ? undefined : (options.log ?? defaultLog);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   const jwtKeys = options.jwtKeys ?? {};
   const configuredKeys = (options.apiKeys ?? []).filter((k) => k !== '');
@@ -226,7 +230,7 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
 
   const internalError = (res: ServerResponse, id: string, error: unknown): void => {
     // Only the error's class: a message could quote request data.
-    log(`internal error (${error instanceof Error ? error.name : typeof error})`);
+    log?.(`internal error (${error instanceof Error ? error.name : typeof error})`);
     if (!res.headersSent) sendError(res, id, 500, 'Internal sandbox error');
     else res.destroy();
   };
@@ -235,7 +239,6 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
     sendError(res, id, 405, `Method ${method} not allowed`, ['Allow', allow]);
 
   const handler = ((req: IncomingMessage, res: ServerResponse): void => {
-    const started = performance.now();
     const id = `${idPrefix}-${(++counter).toString(36)}`;
     const method = req.method ?? '-';
     const url = req.url ?? '/';
@@ -243,12 +246,15 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
     const path = q < 0 ? url : url.slice(0, q);
     // The logged path is the matched route, never raw client input (it could hold anything).
     let logPath = '(unmatched)';
-    // 'close' is emitted once per response: after 'finish', or when the connection dies first
-    // (`on`, not `once`: no wrapper to build and unhook).
-    res.on('close', () => {
-      const status = res.writableFinished ? String(res.statusCode) : `${res.headersSent ? res.statusCode : '-'}(aborted)`;
-      log(`${isoNow()} ${id} ${method} ${logPath} ${status} ${(performance.now() - started).toFixed(1)}ms`);
-    });
+    if (log) {
+      const started = performance.now();
+      // 'close' is emitted once per response: after 'finish', or when the connection dies first
+      // (`on`, not `once`: no wrapper to build and unhook).
+      res.on('close', () => {
+        const status = res.writableFinished ? String(res.statusCode) : `${res.headersSent ? res.statusCode : '-'}(aborted)`;
+        log(`${isoNow()} ${id} ${method} ${logPath} ${status} ${(performance.now() - started).toFixed(1)}ms`);
+      });
+    }
 
     try {
       if (path === UPSERT_PATH) {
@@ -281,7 +287,7 @@ export async function createSandboxHandler(options: SandboxOptions & { origin?: 
       origin = value;
     },
     stats: () => store.stats(),
-    logRejected: (status: number) => log(`${isoNow()} - - (unparsed) ${status} -`),
+    logRejected: (status: number) => log?.(`${isoNow()} - - (unparsed) ${status} -`),
   });
 }
 

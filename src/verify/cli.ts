@@ -149,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
   } else {
     // Self-started targets: the run knows which one is the mock because it started it.
     const key = `verify-${randomBytes(18).toString('base64url')}`;
-    const sandbox = await startSandbox({ port: 0, apiKeys: [key], log: () => {} }).catch((err: unknown) => {
+    const sandbox = await startSandbox({ port: 0, apiKeys: [key], log: false }).catch((err: unknown) => {
       throw new SetupError(`cannot start the sandbox: ${(err as Error).message.split('\n')[0]}`);
     });
     try {

@@ -3,7 +3,8 @@
  * status, latency), and never a key, JWT, link token or patient value, whatever the outcome.
  */
 import { generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.ts';
 import { documentationRequest, fullRequest, rawRequest, startTestSandbox, type TestSandbox } from './helpers.ts';
 
 let sb: TestSandbox;
@@ -80,5 +81,28 @@ describe('sandbox > logging', () => {
     await rawRequest(sb.port, `GET /x HTTP/1.1\r\nAuthorization: ApiKey ${sb.key}\r\nBad Header Line\r\n\r\n`);
     await expect.poll(() => sb.lines.slice(before)).toEqual([expect.stringMatching(/ - - \(unparsed\) 400 -$/)]);
     sb.expectCleanLogs();
+  });
+
+  test('log: false silences the sandbox (nothing on stdout) and it still answers with request ids', async () => {
+    const write = vi.spyOn(process.stdout, 'write');
+    const quiet = await startSandbox({ port: 0, apiKeys: ['quiet-key'], log: false });
+    try {
+      const ok = await fetch(`${quiet.url}/api/v1/links/upsert`, {
+        method: 'POST',
+        headers: { authorization: 'ApiKey quiet-key', 'content-type': 'application/json' },
+        body: JSON.stringify(documentationRequest()),
+      });
+      expect(ok.status).toBe(200);
+      const notFound = await fetch(`${quiet.url}/nowhere`);
+      expect(notFound.status).toBe(404);
+      const ids = [ok.headers.get('x-request-id'), notFound.headers.get('x-request-id')];
+      expect(ids.every((id) => id !== null && /^[0-9a-f]{6}-[0-9a-z]+$/.test(id))).toBe(true);
+      expect(ids[0]).not.toBe(ids[1]);
+      await rawRequest(quiet.port, 'GET /x HTTP/1.1\r\nBad Header Line\r\n\r\n');
+      expect(write).not.toHaveBeenCalled();
+    } finally {
+      write.mockRestore();
+      await quiet.close();
+    }
   });
 });

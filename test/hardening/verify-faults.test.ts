@@ -56,7 +56,7 @@ const CASES: [Fault, { exit: 1 | 2; names: RegExp }][] = [
   ['endless-body', { exit: 1, names: /no_server_errors › NoResponse[^\n]*\n\s+expected: a complete response\n\s+actual:\s+response body exceeded 1048576 bytes/ }],
   ['closes-socket-early', { exit: 2, names: /^refx verify: no usable answer from http:\/\/127\.0\.0\.1:\d+: ECONNRESET/m }],
   ['answers-html', { exit: 1, names: /content_type_conformance › NonJsonContentType[^\n]*\n\s+expected: application\/json\n\s+actual:\s+text\/html/ }],
-  ['answers-garbage', { exit: 2, names: /^refx verify: no usable answer from http:\/\/127\.0\.0\.1:\d+: HPE_\w+: Parse Error/m }],
+  ['answers-garbage', { exit: 2, names: /^refx verify: no usable answer from http:\/\/127\.0\.0\.1:\d+: (HPE_\w+|EPROTO): not a valid HTTP response/m }],
   ['echoes-credential', { exit: 1, names: /response_schema_conformance › ResponseSchemaViolation[^\n]*\n[^\n]*\n\s+actual:\s+"ApiKey \$REFX_API_KEY"/ }],
 ];
 

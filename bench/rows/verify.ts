@@ -6,11 +6,12 @@
  * proxy in front of the sandbox; rounds then alternate verify, raw, verify, raw, …
  * Both sides are timed warm (after untimed runs), as the other rows are.
  * Dredd (a separate tool in its own process) and the stateful checks (which follow links past the
- * proxy) are off in this row.
+ * proxy) are off in this row. Warm includes the planning thread that a process's runs share
+ * (src/verify/planner.ts): the first run starts it, and the timed runs begin once it is ready.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTarget, runVerification, type HttpRequest } from '../../src/verify/index.ts';
+import { createTarget, plannerReady, runVerification, type HttpRequest } from '../../src/verify/index.ts';
 import { ChildStartError, startServerChild, type ServerChild } from '../lib/child.ts';
 import { childEnv, type BenchConfig } from '../lib/config.ts';
 import { fixed, int, median, notMeasured, type Row } from '../lib/report.ts';
@@ -130,6 +131,8 @@ export async function verifyRows(config: BenchConfig, progress: (line: string) =
       await recorder.close();
     }
 
+    // Warm includes the process's planning thread (started by the first run): wait until it is ready.
+    if (!(await plannerReady())) throw new Error('the planning thread failed to start');
     for (let i = 0; i < WARM_UP_RUNS; i++) {
       await verify(child.url);
       await replay(recorded, CONCURRENCY);

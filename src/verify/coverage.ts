@@ -76,6 +76,36 @@ const countedFields: CountedField[] = (function counted(nodes: readonly FieldNod
   });
 })(requestFields);
 
+/**
+ * What a valid body exercises, as counter slots: a field's slot `s` as `s`, an enum value's slot `e`
+ * as `-(e + 1)`, appended to `out`. Computed where the case is planned (possibly a worker thread),
+ * so counting an answered case is a loop over a few integers. False (and `out` as it was) when the
+ * body holds a value outside an enum, which has no slot: count that body with
+ * {@link CoverageTracker.validBody} instead.
+ */
+export function coverageSlots(body: unknown, out: number[]): boolean {
+  const start = out.length;
+  if (slotsOf(body, countedFields, out)) return true;
+  out.length = start;
+  return false;
+}
+
+function slotsOf(node: unknown, fields: readonly CountedField[], out: number[]): boolean {
+  if (!node || typeof node !== 'object') return true;
+  for (const f of fields) {
+    const v = (node as Record<string, unknown>)[f.name];
+    if (v === undefined) continue;
+    out.push(f.slot);
+    if (f.enumSlots) {
+      const slot = f.enumSlots.get(v) ?? enumIdSlot.get(enumKey(f.pointer, v));
+      if (slot === undefined) return false;
+      out.push(-(slot + 1));
+    }
+    if (f.children.length > 0 && !slotsOf(v, f.children, out)) return false;
+  }
+  return true;
+}
+
 /** Counts what each answered request exercised. */
 export class CoverageTracker {
   private readonly constraints = new Map(requestConstraints.map((c) => [c.id, 0]));
@@ -94,6 +124,15 @@ export class CoverageTracker {
   /** A valid body got a response: count its fields and enum values. */
   validBody(body: unknown): void {
     this.countFields(body, countedFields);
+  }
+
+  /** A valid body got a response: count the slots {@link coverageSlots} gave for it. */
+  validSlots(slots: Int32Array): void {
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (s >= 0) this.fieldCounts[s]! += 1;
+      else this.enumCounts[-s - 1]! += 1;
+    }
   }
 
   private countFields(node: unknown, fields: readonly CountedField[]): void {

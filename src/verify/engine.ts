@@ -8,14 +8,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 // Types only (erased at run time): Dredd itself is loaded on demand below, and may be absent.
 import type { DreddResult, runDredd } from '../dredd/run.ts';
-import { requestExamples, UPSERT_METHOD, UPSERT_PATH } from '../spec.ts';
+import { UPSERT_METHOD, UPSERT_PATH } from '../spec.ts';
 import { DOCUMENTED_STATUSES } from '../validation.ts';
 import { CHECK_NAMES, responseConformance, type CheckName, type Outcome } from './checks.ts';
 import { CoverageTracker, unexercised, type Coverage } from './coverage.ts';
-import { negativeCases, type NegativeCase } from './negative.ts';
 import { createRedactor, redactUserinfo, toCurl } from './redact.ts';
 import { createTarget, TransportError, type HttpRequest, type HttpResponse, type TargetOptions } from './target.ts';
-import { baseBody, coverageCases, isValid, randomCases, requiredOnly } from './valid.ts';
+import { bodyOf, PHASES, type PlannedCase } from './plan.ts';
+import { openPlan } from './planner.ts';
+import { baseBody, isValid, requiredOnly } from './valid.ts';
 import { allFields, getAt, setAt } from './schema.ts';
 
 /** Options of {@link runVerification}. */
@@ -61,6 +62,12 @@ export interface VerificationOptions {
    * @default []
    */
   knownDeviations?: readonly KnownDeviation[];
+  /**
+   * Generate the cases on a planning thread shared by the runs of a process (planner.ts) while the
+   * first ones are sent, instead of on the thread that sends and judges. A run that finds the thread
+   * still starting (the first of a process) plans here. Same plan either way. @default true
+   */
+  planInWorker?: boolean;
   /** Called as the run progresses (for progress lines). */
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -189,28 +196,6 @@ export class TargetStoppedError extends SetupError {
     this.name = 'TargetStoppedError';
     this.report = report;
   }
-}
-
-/** How a case sets the `Authorization` header. */
-type AuthMode = { kind: 'valid' } | { kind: 'none' } | { kind: 'value'; value: string };
-
-interface PlannedCase {
-  index: number;
-  check: 'examples_accepted' | 'valid_data_accepted' | 'invalid_data_rejected' | 'auth_required';
-  group: string;
-  label: string;
-  body?: unknown;
-  /** The text sent: `JSON.stringify(body)` made once when the plan is built, or a raw (malformed) body. */
-  text?: string;
-  contentType: string;
-  auth: AuthMode;
-  expect: 'success' | '400' | '4xx' | '401';
-  /** Violation when a rejection was expected and the target accepted. */
-  acceptedViolation: string;
-  pointer: string;
-  constraintId?: string;
-  exampleName?: string;
-  shrinkable?: boolean;
 }
 
 interface RawFailure extends Omit<Failure, 'occurrences' | 'seed'> {
@@ -355,8 +340,8 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     }
   };
 
-  // Everything is generated before the first request: the seed alone fixes what is sent.
-  const plan = planCases(seed, runs, sampleAuth, scheme, credential);
+  // The seed alone fixes what is sent; the plan arrives in batches (planner.ts).
+  const source = await openPlan({ seed, runs, scheme, credential }, { worker: options.planInWorker ?? true });
   const rejectedValid: { c: PlannedCase; status: number }[] = [];
 
   const judge = (c: PlannedCase, req: HttpRequest, res: HttpResponse): void => {
@@ -402,7 +387,10 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     }
     if (c.constraintId) coverage.constraint(c.constraintId);
     if (c.exampleName) coverage.example(c.exampleName);
-    if (c.check === 'valid_data_accepted' || c.check === 'examples_accepted') coverage.validBody(c.body);
+    if (c.check === 'valid_data_accepted' || c.check === 'examples_accepted') {
+      if (c.cov) coverage.validSlots(c.cov);
+      else coverage.validBody(bodyOf(c));
+    }
     judge(c, req, res);
   };
   const sendCase = (c: PlannedCase, req: HttpRequest): Promise<void> => {
@@ -429,7 +417,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
 
   try {
     // The first example doubles as the reachability probe: no answer at all is a set-up problem.
-    const probe = plan.find((c) => c.check === 'examples_accepted') ?? plan[0]!;
+    const probe = (await source.first())!;
     try {
       await target.sendRequest(await buildRequest(probe));
     } catch (err) {
@@ -440,10 +428,10 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
       if (err.code !== 'ETOOLARGE') throw new SetupError(`${unreachable ? 'cannot reach' : 'no usable answer from'} ${shownUrl}: ${redact(err.message)}`);
     }
 
-    for (const phase of ['examples_accepted', 'valid_data_accepted', 'invalid_data_rejected', 'auth_required'] as const) {
-      const cases = plan.filter((c) => c.check === phase);
-      const name = phase.split('_')[0] === 'examples' ? 'examples' : phase === 'valid_data_accepted' ? 'valid' : phase === 'invalid_data_rejected' ? 'invalid' : 'auth';
-      await pool(cases, concurrency, runCase, (done) => options.onProgress?.({ phase: name, done, total: cases.length }), () => stopped !== undefined);
+    for (const phase of PHASES) {
+      const total = (): number => source.totals[phase] ?? 0;
+      const name = phase === 'examples_accepted' ? 'examples' : phase === 'valid_data_accepted' ? 'valid' : phase === 'invalid_data_rejected' ? 'invalid' : 'auth';
+      await pool(() => source.take(phase), total, concurrency, runCase, (done) => options.onProgress?.({ phase: name, done, total: total() }), () => stopped !== undefined);
       if (stopped !== undefined) break;
     }
 
@@ -458,12 +446,12 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
       // Shrinking costs requests: do it for the first few rejections, report the rest as found.
       const [body, lastStatus] =
         shrunk < 5
-          ? await shrinkRejected(c.body as Record<string, unknown>, status, budget, async (candidate) => {
+          ? await shrinkRejected(bodyOf(c) as Record<string, unknown>, status, budget, async (candidate) => {
               const req = await buildRequest({ body: candidate, contentType: c.contentType, auth: c.auth });
               const res = await exchange(req, `${c.label} (shrinking)`, c.index);
               return res ? res.status : 0;
             })
-          : [c.body as Record<string, unknown>, status];
+          : [bodyOf(c) as Record<string, unknown>, status];
       shrunk += 1;
       options.onProgress?.({ phase: 'shrink', done: shrunk, total: toShrink.length });
       const req = await buildRequest({ body, contentType: c.contentType, auth: c.auth });
@@ -501,6 +489,7 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
     else if (options.dredd ?? true) await dreddCheck(baseUrl, sampleAuth, tally, raw, skip, redact, options.onProgress);
     else skip('dredd', 1, 'disabled (--no-dredd)');
   } finally {
+    source.close();
     target.close();
   }
 
@@ -566,90 +555,34 @@ function redactRequest(req: HttpRequest, redact: (t: string) => string): HttpReq
 }
 
 /**
- * Every request case of a run, in a fixed order, from the seed. Each JSON body is serialised here,
- * once, right after it is generated (the request path then only sends the text; the body object is
- * kept for coverage, shrinking and reproducers).
- */
-function planCases(seed: number, runs: number, sampleAuth: string, scheme: string, credential: string): PlannedCase[] {
-  const plan: PlannedCase[] = [];
-  const add = (c: Omit<PlannedCase, 'index' | 'contentType' | 'auth' | 'pointer' | 'acceptedViolation'> & Partial<PlannedCase>): void => {
-    const text = c.text ?? (c.body === undefined ? undefined : JSON.stringify(c.body));
-    plan.push({ contentType: 'application/json', auth: { kind: 'valid' }, pointer: '', acceptedViolation: 'InvalidDataAccepted', ...c, text, index: plan.length });
-  };
-  for (const ex of requestExamples()) {
-    add({ check: 'examples_accepted', group: 'examples', label: `example ${ex.name}`, body: ex.value, expect: 'success', exampleName: ex.name });
-  }
-  for (const v of [...coverageCases(seed), ...randomCases(seed, runs)]) {
-    add({ check: 'valid_data_accepted', group: v.group, label: v.label, body: v.body, expect: 'success', shrinkable: true });
-  }
-  const full = baseBody(seed);
-  for (const n of negativeCases(full)) add(negativePlan(n));
-
-  // Auth cases send a valid body so that only the credential can be the reason to refuse it.
-  const body = requiredOnly(full);
-  const text = JSON.stringify(body);
-  const fake = credential.split('.').length === 3 ? tamperJwt(credential) : `refx-unknown-${credential.length}-${seed}`.padEnd(Math.max(credential.length, 24), 'x');
-  const otherScheme = scheme.toLowerCase() === 'bearer' ? 'ApiKey' : 'Bearer';
-  const authCases: [string, AuthMode, string][] = [
-    ['no Authorization header', { kind: 'none' }, 'MissingAuthAccepted'],
-    ['empty Authorization header', { kind: 'value', value: '' }, 'MissingAuthAccepted'],
-    [`credential under the ${otherScheme} scheme`, { kind: 'value', value: `${otherScheme} ${credential}` }, 'WrongSchemeAccepted'],
-    ['bare credential without a scheme', { kind: 'value', value: credential }, 'WrongSchemeAccepted'],
-    ['unknown credential', { kind: 'value', value: `${scheme || 'ApiKey'} ${fake}` }, 'UnknownCredentialAccepted'],
-  ];
-  void sampleAuth;
-  for (const [label, auth, violation] of authCases) {
-    add({ check: 'auth_required', group: violation, label, body, text, auth, expect: '401', acceptedViolation: violation });
-  }
-  return plan;
-}
-
-function negativePlan(n: NegativeCase): Omit<PlannedCase, 'index'> {
-  return {
-    check: 'invalid_data_rejected',
-    group: n.constraint.kind,
-    label: `${n.constraint.pointer || '(body)'} ${n.label}`,
-    ...(n.raw !== undefined ? { text: n.raw } : { body: n.body, ...(n.json !== undefined ? { text: n.json } : {}) }),
-    contentType: n.contentType ?? 'application/json',
-    auth: { kind: 'valid' },
-    expect: n.expect,
-    acceptedViolation: 'InvalidDataAccepted',
-    pointer: n.constraint.pointer,
-    constraintId: n.constraint.id,
-  };
-}
-
-/** A JWT whose signature no longer matches (one character of the signature changed). */
-function tamperJwt(jwt: string): string {
-  const [h, p, s = ''] = jwt.split('.');
-  const flipped = s.length > 0 ? `${s.slice(0, -2)}${s.at(-2) === 'A' ? 'B' : 'A'}${s.slice(-1)}` : 'AAAA';
-  return `${h}.${p}.${flipped}`;
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` in flight (`fn` returns nothing when it had nothing to
- * wait for). No new item starts once `stop` says so; the ones in flight finish.
+ * Runs `fn` over the items `take` gives (a promise while the next one is still being generated;
+ * `undefined` once there are no more), at most `limit` in flight (`fn` returns nothing when it had
+ * nothing to wait for). `total` (known once the first item is there) is for progress. No new item
+ * starts once `stop` says so; the ones in flight finish.
  */
 async function pool<T>(
-  items: readonly T[],
+  take: () => T | undefined | Promise<T | undefined>,
+  total: () => number,
   limit: number,
   fn: (item: T) => Promise<void> | undefined,
   onDone?: (done: number) => void,
   stop: () => boolean = () => false,
 ): Promise<void> {
-  let next = 0;
   let done = 0;
-  const step = Math.max(1, Math.ceil(items.length / 4));
+  let step = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length && !stop()) {
-      const item = items[next++] as T;
+    while (!stop()) {
+      let item = take();
+      if (item instanceof Promise) item = await item;
+      if (item === undefined) return;
       const pending = fn(item);
       if (pending) await pending;
       done += 1;
-      if (done % step === 0 || done === items.length) onDone?.(done);
+      step ||= Math.max(1, Math.ceil(total() / 4));
+      if (done % step === 0 || done === total()) onDone?.(done);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: limit }, worker));
 }
 
 /**

@@ -8,3 +8,4 @@ export { CHECK_NAMES, responseConformance, isAbsoluteHttpUrl, type CheckName, ty
 export { createTarget, TransportError, type HttpRequest, type HttpResponse, type Target, type TargetOptions } from './target.ts';
 export { formatSummary, formatFailures, formatCoverage, toJUnit, coverageHtml, writeReportDir, type NamedReport } from './report.ts';
 export type { Coverage, CoverageItem } from './coverage.ts';
+export { plannerReady } from './planner.ts';

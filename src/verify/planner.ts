@@ -1,0 +1,215 @@
+/**
+ * Where a run's plan is built. Case generation (~1,300 bodies generated, validated and serialised,
+ * the largest verifier-only cost of a run) used to run on the thread that sends the requests and
+ * judges the answers, before the first request. Here a process's runs share one planning thread
+ * (a worker, started on the first run and never keeping the process alive when idle): once it is
+ * ready, it builds each plan batch by batch while the first batches are already being sent.
+ *
+ * A run that finds the thread not ready yet (the first run of a process, while the worker loads)
+ * plans on its own thread, as before: a worker's start (~1 s: the TypeScript loader, the spec and
+ * the validator) is never waited for. The plan is the same wherever it is built (plan.ts, same
+ * request, same seed). A worker that fails falls back to this thread from where the run is, and
+ * the plan's `origin` says so.
+ */
+import { Worker } from 'node:worker_threads';
+import { planCases, type Phase, type PlanBatch, type PlannedCase, type PlanRequest, type PlanTotals } from './plan.ts';
+
+/** The cases of a run as they become available. */
+export interface PlanSource {
+  /** Cases per phase, for the phases whose first batch has arrived (always before their first case). */
+  readonly totals: Readonly<Partial<PlanTotals>>;
+  /** `worker`, `thread`, or `thread (worker failed: …)`. */
+  readonly origin: string;
+  /** The first case (the reachability probe). */
+  first(): PlannedCase | undefined | Promise<PlannedCase | undefined>;
+  /**
+   * The next case of `phase`: the case, `undefined` when the phase has no more cases, or a promise of
+   * either while the next batch is still being generated. Phases are taken in plan order.
+   */
+  take(phase: Phase): PlannedCase | undefined | Promise<PlannedCase | undefined>;
+  /** Every case received so far, in plan order. */
+  readonly cases: readonly PlannedCase[];
+  /** Resolves once every case has arrived. */
+  complete(): Promise<void>;
+  /** Ignores whatever is still to come (the run ended). */
+  close(): void;
+}
+
+/** Options of {@link openPlan}. */
+export interface OpenPlanOptions {
+  /** Build the plan on the shared planning thread once it is ready. @default true */
+  worker?: boolean;
+  /** The worker's entry (tests point it elsewhere to see the fallback). @default ./plan-worker.mjs */
+  workerUrl?: URL;
+}
+
+/** What the worker posts: `ready` once loaded, then per plan its batches and `done` (or `error`). */
+type WorkerMessage = { ready: true } | { id: number; batch: PlanBatch } | { id: number; done: true } | { id: number; error: string };
+
+/** A plan whose batches arrive over time. */
+class StreamedPlan implements PlanSource {
+  readonly cases: PlannedCase[] = [];
+  readonly totals: Partial<PlanTotals> = {};
+  origin = 'worker';
+  #pos = 0;
+  #done = false;
+  #closed = false;
+  #waiters: (() => void)[] = [];
+
+  constructor(private readonly request: PlanRequest) {}
+
+  /** Adds a batch (its totals come before its cases are taken). */
+  push(batch: PlanBatch): void {
+    if (this.#closed) return;
+    Object.assign(this.totals, batch.totals);
+    for (const c of batch.cases) this.cases.push(c);
+    this.#wake();
+  }
+
+  finish(): void {
+    this.#done = true;
+    this.#wake();
+  }
+
+  /** The worker failed: build the plan here and go on from where the run is (same plan, same order). */
+  fallBack(reason: string): void {
+    if (this.#done || this.#closed) return;
+    const { totals, cases } = planCases(this.request);
+    Object.assign(this.totals, totals);
+    for (let i = this.cases.length; i < cases.length; i++) this.cases.push(cases[i]!);
+    this.origin = `thread (worker failed: ${reason})`;
+    this.finish();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w();
+  }
+
+  #more(): Promise<void> {
+    return new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  first(): PlannedCase | undefined | Promise<PlannedCase | undefined> {
+    if (this.cases.length > 0 || this.#done || this.#closed) return this.cases[0];
+    return this.#more().then(() => this.first());
+  }
+
+  take(phase: Phase): PlannedCase | undefined | Promise<PlannedCase | undefined> {
+    const c = this.cases[this.#pos];
+    if (c !== undefined) {
+      if (c.check !== phase) return undefined;
+      this.#pos += 1;
+      return c;
+    }
+    if (this.#done || this.#closed) return undefined;
+    return this.#more().then(() => this.take(phase));
+  }
+
+  async complete(): Promise<void> {
+    while (!this.#done && !this.#closed) await this.#more();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+  }
+}
+
+/** A planning thread and the plans it is building. */
+interface Shared {
+  worker: Worker;
+  ready: boolean;
+  pending: Map<number, StreamedPlan>;
+}
+const shared = new Map<string, Shared>();
+let nextId = 1;
+
+function workerFor(url: URL): Shared {
+  const key = url.href;
+  const existing = shared.get(key);
+  if (existing) return existing;
+  const worker = new Worker(url);
+  worker.unref();
+  const entry: Shared = { worker, ready: false, pending: new Map() };
+  const fail = (reason: string): void => {
+    if (shared.get(key) === entry) shared.delete(key);
+    for (const plan of entry.pending.values()) plan.fallBack(reason);
+    entry.pending.clear();
+  };
+  worker.on('message', (msg: WorkerMessage) => {
+    if ('ready' in msg) {
+      entry.ready = true;
+      return;
+    }
+    const plan = entry.pending.get(msg.id);
+    if (!plan) return;
+    if ('batch' in msg) return plan.push(msg.batch);
+    entry.pending.delete(msg.id);
+    if (entry.pending.size === 0) worker.unref();
+    if ('done' in msg) plan.finish();
+    else plan.fallBack(msg.error);
+  });
+  worker.on('error', (err: Error) => fail(err.message.split('\n')[0] ?? 'error'));
+  worker.on('exit', (code) => fail(`exited with code ${code}`));
+  shared.set(key, entry);
+  return entry;
+}
+
+const WORKER_URL = new URL('./plan-worker.mjs', import.meta.url);
+
+/** The plan built on this thread, whole. */
+function inThread(request: PlanRequest, origin: string): PlanSource {
+  const plan = new StreamedPlan(request);
+  const { totals, cases } = planCases(request);
+  plan.push({ totals, cases });
+  plan.origin = origin;
+  plan.finish();
+  return plan;
+}
+
+/**
+ * Opens the plan of a run. On the planning thread when it is ready (resolves once the first batch
+ * has arrived); otherwise here, while the thread gets ready for the next runs.
+ */
+export async function openPlan(request: PlanRequest, options: OpenPlanOptions = {}): Promise<PlanSource> {
+  if (options.worker === false) return inThread(request, 'thread');
+  let entry: Shared;
+  try {
+    entry = workerFor(options.workerUrl ?? WORKER_URL);
+  } catch (err) {
+    return inThread(request, `thread (worker failed: ${(err as Error).message})`);
+  }
+  if (!entry.ready) return inThread(request, 'thread (worker starting)');
+  const plan = new StreamedPlan(request);
+  const id = nextId++;
+  entry.pending.set(id, plan);
+  // Kept alive while a plan is on its way (the run may be waiting for nothing else).
+  entry.worker.ref();
+  entry.worker.postMessage({ id, ...request });
+  await plan.first();
+  return plan;
+}
+
+/** Resolves once the shared planning thread is ready (or has failed): for callers that want every run planned there. */
+export async function plannerReady(workerUrl: URL = WORKER_URL): Promise<boolean> {
+  const entry = workerFor(workerUrl);
+  if (entry.ready) return true;
+  entry.worker.ref();
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const onMessage = (msg: WorkerMessage): void => {
+        if ('ready' in msg) done(true);
+      };
+      const onEnd = (): void => done(false);
+      const done = (ok: boolean): void => {
+        entry.worker.off('message', onMessage).off('error', onEnd).off('exit', onEnd);
+        resolve(ok);
+      };
+      entry.worker.on('message', onMessage).on('error', onEnd).on('exit', onEnd);
+    });
+  } finally {
+    if (entry.pending.size === 0) entry.worker.unref();
+  }
+}

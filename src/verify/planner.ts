@@ -13,6 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { planCases, type Phase, type PlanBatch, type PlannedCase, type PlanRequest, type PlanTotals } from './plan.ts';
+import { fromWire, type WireBatch } from './plan-wire.ts';
 
 /** The cases of a run as they become available. */
 export interface PlanSource {
@@ -44,7 +45,7 @@ export interface OpenPlanOptions {
 }
 
 /** What the worker posts: `ready` once loaded, then per plan its batches and `done` (or `error`). */
-type WorkerMessage = { ready: true } | { id: number; batch: PlanBatch } | { id: number; done: true } | { id: number; error: string };
+type WorkerMessage = { ready: true } | { id: number; batch: WireBatch } | { id: number; done: true } | { id: number; error: string };
 
 /** A plan whose batches arrive over time. */
 class StreamedPlan implements PlanSource {
@@ -145,7 +146,7 @@ function workerFor(url: URL): Shared {
     }
     const plan = entry.pending.get(msg.id);
     if (!plan) return;
-    if ('batch' in msg) return plan.push(msg.batch);
+    if ('batch' in msg) return plan.push(fromWire(msg.batch));
     entry.pending.delete(msg.id);
     if (entry.pending.size === 0) worker.unref();
     if ('done' in msg) plan.finish();

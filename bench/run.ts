@@ -30,8 +30,8 @@ const RESULTS_DIR = fileURLToPath(new URL('../bench-results/', import.meta.url))
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
     'cpu-prof': { type: 'boolean', default: false },
   },

@@ -4,9 +4,9 @@ import { requestExamples, UPSERT_PATH } from '../../src/spec.ts';
 
 /** Settings of one `npm run bench`. */
 export interface BenchConfig {
-  /** Rounds per comparison; each round runs the limit then the subject. @default 3 */
+  /** Rounds per comparison; each round runs the limit then the subject. @default 5 */
   rounds: number;
-  /** Seconds of load per round. @default 3 */
+  /** Seconds of load per round. @default 2 */
   durationSeconds: number;
   /** Same for limit and subject. @default 10 */
   connections: number;
@@ -37,8 +37,8 @@ export function createConfig(overrides: Partial<Pick<BenchConfig, 'rounds' | 'du
     .reduce((a, b) => (Object.keys(b).length > Object.keys(a).length ? b : a), first);
   const apiKey = `bench-${randomBytes(18).toString('base64url')}`;
   return {
-    rounds: 3,
-    durationSeconds: 3,
+    rounds: 5,
+    durationSeconds: 2,
     connections: 10,
     pipelining: 1,
     nodeFlags: [],

@@ -80,6 +80,9 @@ async function main(argv: string[]): Promise<number> {
     seed,
     runs,
     dredd: !v['no-dredd'],
+    // A one-shot process: a planning thread started after a run would be ready only once the last
+    // run is over (see planner.ts), so every run here plans on its own thread.
+    planInWorker: false,
     ...(concurrency ? { concurrency } : {}),
     ...(timeoutMs ? { transport: { timeoutMs } } : {}),
   };

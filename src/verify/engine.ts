@@ -15,7 +15,7 @@ import { CoverageTracker, unexercised, type Coverage } from './coverage.ts';
 import { createRedactor, redactUserinfo, toCurl } from './redact.ts';
 import { createTarget, TransportError, type HttpRequest, type HttpResponse, type TargetOptions } from './target.ts';
 import { bodyOf, PHASES, type PlannedCase } from './plan.ts';
-import { openPlan } from './planner.ts';
+import { openPlan, startPlanner } from './planner.ts';
 import { baseBody, isValid, requiredOnly } from './valid.ts';
 import { allFields, getAt, setAt } from './schema.ts';
 
@@ -64,8 +64,9 @@ export interface VerificationOptions {
   knownDeviations?: readonly KnownDeviation[];
   /**
    * Generate the cases on a planning thread shared by the runs of a process (planner.ts) while the
-   * first ones are sent, instead of on the thread that sends and judges. A run that finds the thread
-   * still starting (the first of a process) plans here. Same plan either way. @default true
+   * first ones are sent, instead of on the thread that sends and judges. The thread starts when a
+   * run ends; a run that finds it not running or still starting (the first of a process) plans
+   * here. Same plan either way. @default true
    */
   planInWorker?: boolean;
   /** Called as the run progresses (for progress lines). */
@@ -497,6 +498,8 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
   } finally {
     source.close();
     target.close();
+    // This process verifies; the next run will likely be planned on the planning thread.
+    if (options.planInWorker ?? true) startPlanner();
   }
 
   const snapshot = coverage.snapshot();

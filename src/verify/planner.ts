@@ -1,15 +1,17 @@
 /**
- * Where a run's plan is built. Case generation (~1,300 bodies generated, validated and serialised,
- * the largest verifier-only cost of a run) used to run on the thread that sends the requests and
- * judges the answers, before the first request. Here a process's runs share one planning thread
- * (a worker, started on the first run and never keeping the process alive when idle): once it is
- * ready, it builds each plan batch by batch while the first batches are already being sent.
+ * Where a run's plan is built. Case generation (~1,300 bodies generated and serialised, the
+ * largest verifier-only cost of a run) used to run on the thread that sends the requests and judges
+ * the answers, before the first request. Here a process's runs share one planning thread (a worker
+ * that never keeps the process alive when idle): once it is ready, it builds each plan batch by
+ * batch while the first batches are already being sent.
  *
- * A run that finds the thread not ready yet (the first run of a process, while the worker loads)
- * plans on its own thread, as before: a worker's start (~1 s: the TypeScript loader, the spec and
- * the validator) is never waited for. The plan is the same wherever it is built (plan.ts, same
- * request, same seed). A worker that fails falls back to this thread from where the run is, and
- * the plan's `origin` says so.
+ * The thread is started when a run ends ({@link startPlanner}): a process that has verified once
+ * (a test suite, a watch loop, the CLI's second target, the bench) is likely to again, and by then
+ * the target no longer competes with the thread's start (~0.7–0.9 s of CPU: the TypeScript loader,
+ * the spec, the generators). A one-shot run pays nothing for it: a run that finds no thread, or one
+ * still starting, plans on its own thread, as before, and never waits. The plan is the same wherever
+ * it is built (plan.ts, same request, same seed). A worker that fails falls back to this thread
+ * from where the run is, and the plan's `origin` says so.
  */
 import { Worker } from 'node:worker_threads';
 import { planCases, type Phase, type PlanBatch, type PlannedCase, type PlanRequest, type PlanTotals } from './plan.ts';
@@ -19,7 +21,7 @@ import { fromWire, type WireBatch } from './plan-wire.ts';
 export interface PlanSource {
   /** Cases per phase, for the phases whose first batch has arrived (always before their first case). */
   readonly totals: Readonly<Partial<PlanTotals>>;
-  /** `worker`, `thread`, or `thread (worker failed: …)`. */
+  /** `worker`, `thread`, `thread (planning thread not started)`, `… starting)` or `thread (worker failed: …)`. */
   readonly origin: string;
   /** The first case (the reachability probe). */
   first(): PlannedCase | undefined | Promise<PlannedCase | undefined>;
@@ -170,19 +172,24 @@ function inThread(request: PlanRequest, origin: string): PlanSource {
   return plan;
 }
 
+/** Starts the shared planning thread if it is not running (the engine calls this as a run ends). */
+export function startPlanner(workerUrl: URL = WORKER_URL): void {
+  try {
+    workerFor(workerUrl);
+  } catch {
+    // No worker here (e.g. a runtime without worker threads): runs keep planning on their own thread.
+  }
+}
+
 /**
  * Opens the plan of a run. On the planning thread when it is ready (resolves once the first batch
- * has arrived); otherwise here, while the thread gets ready for the next runs.
+ * has arrived); otherwise here.
  */
 export async function openPlan(request: PlanRequest, options: OpenPlanOptions = {}): Promise<PlanSource> {
   if (options.worker === false) return inThread(request, 'thread');
-  let entry: Shared;
-  try {
-    entry = workerFor(options.workerUrl ?? WORKER_URL);
-  } catch (err) {
-    return inThread(request, `thread (worker failed: ${(err as Error).message})`);
-  }
-  if (!entry.ready) return inThread(request, 'thread (worker starting)');
+  const entry = shared.get((options.workerUrl ?? WORKER_URL).href);
+  if (!entry) return inThread(request, 'thread (planning thread not started)');
+  if (!entry.ready) return inThread(request, 'thread (planning thread starting)');
   const plan = new StreamedPlan(request);
   const id = nextId++;
   entry.pending.set(id, plan);
@@ -193,7 +200,7 @@ export async function openPlan(request: PlanRequest, options: OpenPlanOptions = 
   return plan;
 }
 
-/** Resolves once the shared planning thread is ready (or has failed): for callers that want every run planned there. */
+/** Starts the shared planning thread if needed and resolves once it is ready (false if it failed): for callers that want the next runs planned there. */
 export async function plannerReady(workerUrl: URL = WORKER_URL): Promise<boolean> {
   const entry = workerFor(workerUrl);
   if (entry.ready) return true;

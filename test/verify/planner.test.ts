@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startPlantedServer, type PlantedServer } from '../../contract-tests/planted/server.ts';
 import { runVerification, type VerificationReport } from '../../src/verify/index.ts';
 import { planCases, type PlannedCase, type PlanRequest } from '../../src/verify/plan.ts';
-import { openPlan, plannerReady } from '../../src/verify/planner.ts';
+import { openPlan, plannerReady, startPlanner } from '../../src/verify/planner.ts';
 
 const API_KEY_PLAN: PlanRequest = { seed: 11, runs: 250, scheme: 'ApiKey', credential: 'k-planner-0123456789' };
 const JWT_PLAN: PlanRequest = { seed: 12, runs: 40, scheme: 'Bearer', credential: 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' };
@@ -54,16 +54,22 @@ describe('verify > planner', () => {
     plan.close();
   });
 
-  test('a run that finds the planning thread still starting plans on its own thread', async () => {
-    // A worker URL of its own: a thread that has only just been started.
+  test('a run plans on its own thread until the planning thread is started and ready', async () => {
+    // A worker URL of its own: a planning thread nobody has started.
     const fresh = new URL(`../../src/verify/plan-worker.mjs?fresh=${Date.now()}`, import.meta.url);
-    const plan = await openPlan(API_KEY_PLAN, { workerUrl: fresh });
-    expect(plan.origin).toBe('thread (worker starting)');
-    expect(plan.cases.map(comparable)).toEqual(planCases(API_KEY_PLAN).cases.map(comparable));
+    const here = planCases(API_KEY_PLAN).cases.map(comparable);
+    const before = await openPlan(API_KEY_PLAN, { workerUrl: fresh });
+    expect(before.origin).toBe('thread (planning thread not started)');
+    expect(before.cases.map(comparable)).toEqual(here);
+    startPlanner(fresh);
+    const starting = await openPlan(API_KEY_PLAN, { workerUrl: fresh });
+    expect(starting.origin).toBe('thread (planning thread starting)');
+    expect(starting.cases.map(comparable)).toEqual(here);
     expect(await plannerReady(fresh)).toBe(true);
-    const next = await openPlan(API_KEY_PLAN, { workerUrl: fresh });
-    await next.complete();
-    expect(next.origin).toBe('worker');
+    const ready = await openPlan(API_KEY_PLAN, { workerUrl: fresh });
+    await ready.complete();
+    expect(ready.origin).toBe('worker');
+    expect(ready.cases.map(comparable)).toEqual(here);
   });
 
   test('a planning thread that fails mid-plan hands over to this thread: same plan, origin says why', async () => {

@@ -8,7 +8,14 @@
  * Why undici rather than `node:http`: the transport is most of a verification run's client CPU,
  * and the same exchanges cost about half as much through undici's dispatcher (bench verify row).
  */
-import { Pool, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool as UndiciPool } from 'undici';
+
+// undici's Pool alone, not its index: the index also loads fetch, WebSocket, caches and mocks
+// (~190 ms at the start of every CLI run here, against ~50 ms). The version is pinned in
+// package.json; every transport test goes through this Pool.
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
+type Pool = UndiciPool;
 
 /** A request as the run sends it (and as the curl reproducer prints it). */
 export interface HttpRequest {

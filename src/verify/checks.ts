@@ -3,7 +3,7 @@
  * every response (schemathesis-style: `status_code_conformance` raises `UndefinedStatusCode`).
  */
 import { DOCUMENTED_STATUSES, validateUpsertResponse } from '../validation.ts';
-import type { HttpResponse } from './target.ts';
+import type { HttpResponse } from '../transport.ts';
 
 /** Every check a run reports, in summary order. */
 export const CHECK_NAMES = [

@@ -13,7 +13,7 @@ import { DOCUMENTED_STATUSES } from '../validation.ts';
 import { CHECK_NAMES, responseConformance, type CheckName, type Outcome } from './checks.ts';
 import { CoverageTracker, unexercised, type Coverage } from './coverage.ts';
 import { createRedactor, redactUserinfo, toCurl } from './redact.ts';
-import { createTarget, TransportError, type HttpRequest, type HttpResponse, type TargetOptions } from './target.ts';
+import { createTarget, TransportError, type HttpRequest, type HttpResponse, type TargetOptions } from '../transport.ts';
 import { bodyOf, PHASES, type PlannedCase } from './plan.ts';
 import { openPlan, startPlanner } from './planner.ts';
 import { baseBody, isValid, requiredOnly } from './valid.ts';

@@ -5,7 +5,7 @@
  * the environment (`$REFX_BASIC_AUTH` for a base URL's userinfo).
  */
 import { shellQuote } from '../cli/args.ts';
-import type { HttpRequest } from './target.ts';
+import type { HttpRequest } from '../transport.ts';
 
 /** Placeholder printed instead of an API key. */
 export const API_KEY_PLACEHOLDER = '$REFX_API_KEY';

@@ -274,6 +274,15 @@ describe('client > outcomes', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  test('an answer over 1 MiB is cut off: RefxNetworkError naming ETOOLARGE, nothing of it quoted', async () => {
+    const huge = `{"referralId":"${'x'.repeat(2 * 1024 * 1024)}"}`;
+    server.reply({ status: 200, raw: huge, headers: { 'content-type': 'application/json' } });
+    const error = await rejection(client().createUpsertLink(docExample));
+    expect(error).toBeInstanceOf(RefxNetworkError);
+    expect((error as Error).message).toContain('ETOOLARGE');
+    expect((error as Error).message).not.toContain('xxxx');
+  });
+
   test("the caller's abort signal aborts the call with the caller's reason (not a timeout)", async () => {
     server.reply({ hang: true });
     const controller = new AbortController();

@@ -1,12 +1,14 @@
 /**
- * The target behind a small adapter: one keep-alive connection pool per origin (undici, the HTTP
+ * The kit's HTTP transport, used by the verifier (every check sends through it) and by the typed
+ * client (its default way out): one keep-alive connection pool per origin (undici, the HTTP
  * client Node's own fetch is built on, driven through its low-level dispatch API), a deadline on
  * each whole exchange and a response-size cap, so a slow, endless or huge answer ends as a clear
  * failure, never a hang. Errors carry Node's classic codes (`ECONNREFUSED`, `ECONNRESET`,
  * `ETIMEDOUT`, `HPE_…`), whichever client produced them.
  *
- * Why undici rather than `node:http`: the transport is most of a verification run's client CPU,
- * and the same exchanges cost about half as much through undici's dispatcher (bench verify row).
+ * Why undici's dispatcher rather than `node:http` or `fetch`: the transport is most of a
+ * verification run's client CPU and of a client call's, and the same exchanges cost about half as
+ * much through it (bench verify and client rows).
  */
 import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
@@ -62,10 +64,16 @@ export interface TargetOptions {
   maxSockets?: number;
 }
 
+/** Per-request options of {@link Target.sendRequest}. */
+export interface SendOptions {
+  /** Aborts the exchange: the promise rejects with the signal's reason, as it is. */
+  signal?: AbortSignal;
+}
+
 /** The adapter every check sends through. */
 export interface Target {
   /** Sends one request. Rejects with {@link TransportError} when no usable response arrives. */
-  sendRequest(req: HttpRequest): Promise<HttpResponse>;
+  sendRequest(req: HttpRequest, options?: SendOptions): Promise<HttpResponse>;
   /** Closes the kept-alive sockets. */
   close(): void;
 }
@@ -107,9 +115,11 @@ export function createTarget(options: TargetOptions = {}): Target {
     return route;
   }
 
-  function sendRequest(req: HttpRequest): Promise<HttpResponse> {
+  function sendRequest(req: HttpRequest, sendOptions?: SendOptions): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       if (closed) return reject(new TransportError('ECLOSED', 'the target adapter is closed'));
+      const signal = sendOptions?.signal;
+      if (signal?.aborted) return reject(signal.reason);
       let route: Route;
       try {
         route = routeOf(req.url);
@@ -122,10 +132,11 @@ export function createTarget(options: TargetOptions = {}): Target {
       let headers: Record<string, string> = {};
       let chunks: Buffer[] = [];
       let size = 0;
-      const fail = (err: TransportError): void => {
+      const fail = (err: unknown): void => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
+        signal?.removeEventListener('abort', onAbort);
         reject(err);
       };
       // A deadline on the whole exchange, not an idle timeout: a target that sends one byte now
@@ -134,11 +145,16 @@ export function createTarget(options: TargetOptions = {}): Target {
         fail(new TransportError('ETIMEDOUT', `no complete response within ${timeoutMs} ms`));
         controller?.abort(new TransportError('ETIMEDOUT', 'deadline'));
       }, timeoutMs);
+      const onAbort = (): void => {
+        fail(signal!.reason);
+        controller?.abort(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       const requestHeaders = route.basic !== undefined && req.headers.authorization === undefined ? { ...req.headers, authorization: route.basic } : req.headers;
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart(c) {
           controller = c;
-          if (settled) c.abort(new TransportError('ETIMEDOUT', 'deadline'));
+          if (settled) c.abort(new TransportError('ECANCELED', 'settled before it started'));
         },
         onResponseStart(_c, statusCode, responseHeaders) {
           // 1xx answers come before the real one: keep only the last status and headers.
@@ -163,6 +179,7 @@ export function createTarget(options: TargetOptions = {}): Target {
           if (settled) return;
           settled = true;
           clearTimeout(deadline);
+          signal?.removeEventListener('abort', onAbort);
           const bodyText = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
           resolve({ status, headers, body: parseJson(bodyText), bodyText });
         },

@@ -90,18 +90,24 @@ export function coverageSlots(body: unknown, out: number[]): boolean {
   return false;
 }
 
-function slotsOf(node: unknown, fields: readonly CountedField[], out: number[]): boolean {
+/**
+ * The one walk of a body's fields behind both ways of counting. A value outside an enum has no slot:
+ * it goes to `other` (as its `pointer = value` key), or, without `other`, the walk stops with false.
+ */
+function slotsOf(node: unknown, fields: readonly CountedField[], out: number[], other?: (key: string) => void): boolean {
   if (!node || typeof node !== 'object') return true;
   for (const f of fields) {
     const v = (node as Record<string, unknown>)[f.name];
     if (v === undefined) continue;
     out.push(f.slot);
     if (f.enumSlots) {
+      // Values are told apart by their JSON text.
       const slot = f.enumSlots.get(v) ?? enumIdSlot.get(enumKey(f.pointer, v));
-      if (slot === undefined) return false;
-      out.push(-(slot + 1));
+      if (slot !== undefined) out.push(-(slot + 1));
+      else if (other) other(enumKey(f.pointer, v));
+      else return false;
     }
-    if (f.children.length > 0 && !slotsOf(v, f.children, out)) return false;
+    if (f.children.length > 0 && !slotsOf(v, f.children, out, other)) return false;
   }
   return true;
 }
@@ -123,34 +129,18 @@ export class CoverageTracker {
 
   /** A valid body got a response: count its fields and enum values. */
   validBody(body: unknown): void {
-    this.countFields(body, countedFields);
+    const slots: number[] = [];
+    slotsOf(body, countedFields, slots, (key) => bump(this.otherEnumValues, key));
+    this.validSlots(slots);
   }
 
   /** A valid body got a response: count the slots {@link coverageSlots} gave for it. */
-  validSlots(slots: Int32Array): void {
+  validSlots(slots: ArrayLike<number>): void {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
       if (s >= 0) this.fieldCounts[s]! += 1;
       else this.enumCounts[-s - 1]! += 1;
     }
-  }
-
-  private countFields(node: unknown, fields: readonly CountedField[]): void {
-    if (!node || typeof node !== 'object') return;
-    for (const f of fields) {
-      const v = (node as Record<string, unknown>)[f.name];
-      if (v === undefined) continue;
-      this.fieldCounts[f.slot]! += 1;
-      if (f.enumSlots) this.countEnumValue(f, v);
-      if (f.children.length > 0) this.countFields(v, f.children);
-    }
-  }
-
-  private countEnumValue(f: CountedField, value: unknown): void {
-    // Same identity as before: values are told apart by their JSON text.
-    const slot = f.enumSlots!.get(value) ?? enumIdSlot.get(enumKey(f.pointer, value));
-    if (slot !== undefined) this.enumCounts[slot]! += 1;
-    else bump(this.otherEnumValues, enumKey(f.pointer, value));
   }
 
   /** A named example got a response. */

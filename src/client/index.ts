@@ -147,7 +147,8 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * aborts the exchange.
  */
 function createTransportFetch(timeoutMs: number): (request: PlainRequest) => Promise<Response> {
-  const transport = createTarget({ timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES });
+  // The transport's own cap (1 MiB) holds: RefX's answers are a few hundred bytes.
+  const transport = createTarget({ timeoutMs });
   return async (request) => {
     if (request.body !== undefined && request.body !== null && typeof request.body !== 'string') {
       throw new TypeError('the RefX client sends JSON text bodies only');
@@ -161,9 +162,6 @@ function createTransportFetch(timeoutMs: number): (request: PlainRequest) => Pro
     return new Response(NULL_BODY_STATUSES.has(res.status) ? null : res.bodyText, { status: res.status, headers: res.headers });
   };
 }
-
-/** Largest answer the default transport accepts (RefX's are a few hundred bytes). */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** A plain JSON object, the only shape an error body can have. */
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -212,15 +210,9 @@ export function createRefxClient(options: RefxClientOptions): RefxClient {
     // The default transport keeps the deadline itself. A custom fetch gets it as a signal: our own
     // timer rather than AbortSignal.timeout(), cleared as soon as the call ends, and
     // `timedOut.signal.aborted` tells a timeout apart from the caller's abort.
-    let timedOut: AbortController | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let signal = init.signal;
-    if (fetch) {
-      const controller = new AbortController();
-      timedOut = controller;
-      timer = setTimeout(() => controller.abort(), timeoutMs);
-      signal = init.signal ? AbortSignal.any([controller.signal, init.signal]) : controller.signal;
-    }
+    const timedOut = fetch ? new AbortController() : undefined;
+    const timer = timedOut && setTimeout(() => timedOut.abort(), timeoutMs);
+    const signal = timedOut && init.signal ? AbortSignal.any([timedOut.signal, init.signal]) : (timedOut?.signal ?? init.signal);
 
     let outcome;
     try {
@@ -234,7 +226,7 @@ export function createRefxClient(options: RefxClientOptions): RefxClient {
       if (timedOut?.signal.aborted || (error instanceof TransportError && error.code === 'ETIMEDOUT')) throw new RefxTimeoutError(timeoutMs);
       throw new RefxNetworkError(origin, networkReason(error), error);
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(timer);
     }
 
     const { response } = outcome;

@@ -11,10 +11,7 @@
 import { requestExamples } from '../spec.ts';
 import { coverageSlots } from './coverage.ts';
 import { negativeCases, type NegativeCase } from './negative.ts';
-import { baseBody, coverageCases, randomCases, requiredOnly, type ValidCase } from './valid.ts';
-
-/** Random cases per batch. */
-const RANDOM_BATCH = 100;
+import { baseBody, COVERAGE_CASES, coverageSlices, randomSlices, requiredOnly, type ValidCase } from './valid.ts';
 
 /** How a case sets the `Authorization` header. */
 export type AuthMode = { kind: 'valid' } | { kind: 'none' } | { kind: 'value'; value: string };
@@ -100,8 +97,8 @@ export function* planBatches({ seed, runs, scheme, credential }: PlanRequest): G
     return { totals, cases };
   };
 
-  // Small batches first: the run starts sending the examples while the coverage pass is generated,
-  // and the coverage pass while the random one is.
+  // Small batches first: the run starts sending the examples while the first coverage slice is
+  // generated, and each slice while the next one is.
   const examples = requestExamples().map((ex) =>
     make({ check: 'examples_accepted', group: 'examples', label: `example ${ex.name}`, body: ex.value, expect: 'success', exampleName: ex.name }),
   );
@@ -109,11 +106,15 @@ export function* planBatches({ seed, runs, scheme, credential }: PlanRequest): G
 
   const randomCount = Math.max(0, runs);
   const valid = (v: ValidCase): PlannedCase => make({ check: 'valid_data_accepted', group: v.group, label: v.label, body: v.body, expect: 'success', shrinkable: true });
-  const coverage = coverageCases(seed).map(valid);
-  yield batch(coverage, { valid_data_accepted: coverage.length + randomCount });
-  // The random pass in slices, so the first ones are on their way while the rest is generated.
-  const random = randomCases(seed, randomCount);
-  for (let from = 0; from < random.length; from += RANDOM_BATCH) yield batch(random.slice(from, from + RANDOM_BATCH).map(valid), {});
+  // Both passes in slices (valid.ts), each sampled as it is needed: the first is on its way while
+  // the rest is generated. The phase's total is known up front (it goes with the first slice).
+  let validTotals: Partial<PlanTotals> | undefined = { valid_data_accepted: COVERAGE_CASES + randomCount };
+  for (const slices of [coverageSlices(seed), randomSlices(seed, randomCount)]) {
+    for (const slice of slices) {
+      yield batch(slice.map(valid), validTotals ?? {});
+      validTotals = undefined;
+    }
+  }
 
   const full = baseBody(seed);
   const negatives = negativeCases(full).map((n) => make(negativePlan(n)));

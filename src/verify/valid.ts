@@ -320,28 +320,54 @@ const dateFields = allFields.filter((f) => f.schema.format === 'date');
 /** Characters for the non-ASCII boundary: Chinese, Tamil, Malay diacritics, an emoji, RTL text. */
 const NON_ASCII = ['陈大文', 'முத்து குமார்', 'Zoë Ñúñez-Ávila', 'Siti Nurhaliza binti Tarudin 👩‍⚕️', 'محمد'];
 
+/** Cases the longest enum needs (one per value), hence bodies with every field in the coverage pass. */
+const longestEnum = Math.max(1, ...enumFields.map((f) => (f.schema.enum as unknown[]).length));
+/** How many cases {@link coverageSlices} yields (known before the first is generated, for progress totals). */
+export const COVERAGE_CASES = longestEnum + 3 + freeStringFields.length + DATE_BOUNDS.length;
+
+/** 10,000 characters of mixed-script text (two-byte, as real clinical notes often are). */
+const LONG_TEXT = 'Lorem ipsum dolor sit amet, 患者 '.repeat(400).slice(0, 10_000);
+
+/** Bodies per slice of a pass: a slice is sampled, serialised and sent while the next is generated. */
+export const COVERAGE_SLICE = 32;
+export const RANDOM_SLICE = 100;
+
 /**
- * The deterministic first pass: every enum value of every enum field at least once (case i takes
- * value i of each enum), every optional field and nested object present, a required-only body, and
- * the boundaries the spec allows (empty strings, 10,000-character text in each free field,
+ * The seed of slice `index` of a pass (`stream` tells the passes apart). Each slice is sampled on
+ * its own, from a seed of its own mixed from the run's seed, so that the first slice of a pass costs
+ * its own bodies only and can be on the wire while the rest is generated (one `fc.sample` of a whole
+ * pass made the first request of the coverage pass wait for 256 full bodies). Still fixed by `seed`.
+ */
+function sliceSeed(seed: number, stream: number, index: number): number {
+  let h = Math.imul((seed ^ stream) >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b);
+  h ^= h >>> 16;
+  return Math.imul(h, 0xc2b2ae35) >>> 0;
+}
+const COVERAGE_STREAM = 0xc0ee;
+const RANDOM_STREAM = 0x5eed;
+
+/**
+ * The deterministic first pass, in slices: every enum value of every enum field at least once (case
+ * i takes value i of each enum), every optional field and nested object present, a required-only
+ * body, and the boundaries the spec allows (empty strings, 10,000-character text in each free field,
  * non-ASCII text, the earliest and latest dates). Other values come from `seed`.
  */
-export function coverageCases(seed: number): ValidCase[] {
-  const longestEnum = Math.max(1, ...enumFields.map((f) => (f.schema.enum as unknown[]).length));
-  const bases = fc.sample(fullBodyArb, { seed, numRuns: longestEnum + 1 });
-  const cases: ValidCase[] = [];
-  // Each sampled base is a fresh object used by one case only, so it is edited in place (no copy);
-  // the last one, the base of the cases below, is not among them.
-  bases.slice(0, longestEnum).forEach((body, i) => {
-    for (const f of enumFields) {
-      const values = f.schema.enum as unknown[];
-      assignAt(body, f.pointer, values[i % values.length]);
-    }
-    cases.push({ label: `coverage #${i + 1}: all fields, enum values #${i + 1}`, group: 'coverage', body });
-  });
-  const base = bases[bases.length - 1] as Record<string, unknown>;
-  cases.push({ label: 'coverage: required fields only', group: 'coverage', body: requiredOnly(base) });
-
+export function* coverageSlices(seed: number): Generator<ValidCase[]> {
+  for (let from = 0, slice = 0; from < longestEnum; from += COVERAGE_SLICE, slice++) {
+    const bodies = fc.sample(fullBodyArb, { seed: sliceSeed(seed, COVERAGE_STREAM, slice), numRuns: Math.min(COVERAGE_SLICE, longestEnum - from) });
+    // Each sampled body is a fresh object used by one case only, so it is edited in place (no copy).
+    yield bodies.map((body, k) => {
+      const i = from + k;
+      for (const f of enumFields) {
+        const values = f.schema.enum as unknown[];
+        assignAt(body, f.pointer, values[i % values.length]);
+      }
+      return { label: `coverage #${i + 1}: all fields, enum values #${i + 1}`, group: 'coverage', body };
+    });
+  }
+  // The base of the cases below: a body of its own (slice -1 of the stream).
+  const [base] = fc.sample(fullBodyArb, { seed: sliceSeed(seed, COVERAGE_STREAM, -1), numRuns: 1 }) as [Record<string, unknown>];
+  const cases: ValidCase[] = [{ label: 'coverage: required fields only', group: 'coverage', body: requiredOnly(base) }];
   const boundary = (label: string, edit: (f: FieldNode) => unknown, fields: readonly FieldNode[]): void => {
     const body = cloneJson(base);
     for (const f of fields) assignAt(body, f.pointer, edit(f));
@@ -349,22 +375,27 @@ export function coverageCases(seed: number): ValidCase[] {
   };
   boundary('empty strings in every free field', () => '', freeStringFields);
   boundary('non-ASCII text in every free field', (f) => NON_ASCII[freeStringFields.indexOf(f) % NON_ASCII.length], freeStringFields);
-  for (const f of freeStringFields) {
-    boundary(`10,000-character ${f.pointer}`, () => 'Lorem ipsum dolor sit amet, 患者 '.repeat(400).slice(0, 10_000), [f]);
-  }
+  for (const f of freeStringFields) boundary(`10,000-character ${f.pointer}`, () => LONG_TEXT, [f]);
   for (const date of DATE_BOUNDS) boundary(`date ${date}`, () => date, dateFields);
-  return cases;
+  yield cases;
 }
 
-/** The random pass: `runs` bodies with random optional fields, reproducible from `seed`. */
+/** The whole deterministic first pass (see {@link coverageSlices}). */
+export function coverageCases(seed: number): ValidCase[] {
+  return [...coverageSlices(seed)].flat();
+}
+
+/** The random pass in slices of {@link RANDOM_SLICE}: `runs` bodies with random optional fields, reproducible from `seed`. */
+export function* randomSlices(seed: number, runs: number): Generator<ValidCase[]> {
+  for (let from = 0, slice = 0; from < runs; from += RANDOM_SLICE, slice++) {
+    const bodies = fc.sample(randomBodyArb, { seed: sliceSeed(seed, RANDOM_STREAM, slice), numRuns: Math.min(RANDOM_SLICE, runs - from) });
+    yield bodies.map((body, k) => ({ label: `random #${from + k + 1}`, group: 'random', body }));
+  }
+}
+
+/** The whole random pass (see {@link randomSlices}). */
 export function randomCases(seed: number, runs: number): ValidCase[] {
-  if (runs <= 0) return [];
-  // A different stream from the coverage pass, still fixed by the seed.
-  return fc.sample(randomBodyArb, { seed: (seed ^ 0x5eed) >>> 0, numRuns: runs }).map((body, i) => ({
-    label: `random #${i + 1}`,
-    group: 'random',
-    body,
-  }));
+  return [...randomSlices(seed, runs)].flat();
 }
 
 /** A valid body with every optional field, fixed by `seed` (the base for negative cases). */

@@ -8,7 +8,7 @@ import { validateUpsertRequest } from '../../src/validation.ts';
 import { negativeCases, stringNearMisses } from '../../src/verify/negative.ts';
 import { allFields, getAt, requestConstraints } from '../../src/verify/schema.ts';
 import fc from 'fast-check';
-import { baseBody, coverageCases, DATE_BOUNDS, fieldArb, nricFromDigits, randomCases } from '../../src/verify/valid.ts';
+import { baseBody, COVERAGE_CASES, coverageCases, DATE_BOUNDS, fieldArb, nricFromDigits, randomCases } from '../../src/verify/valid.ts';
 
 const SEEDS = [1, 2, 3, 42, 20260101];
 const enumFields = allFields.filter((f) => Array.isArray(f.schema.enum));
@@ -54,6 +54,15 @@ describe('verify > generators > determinism', () => {
     expect(coverageCases(7)).toEqual(coverageCases(7));
     expect(randomCases(7, 50)).toEqual(randomCases(7, 50));
     expect(negativeCases(baseBody(7))).toEqual(negativeCases(baseBody(7)));
+  });
+
+  test('the coverage pass has the size announced before it is generated (the progress total)', () => {
+    for (const seed of SEEDS) expect(coverageCases(seed)).toHaveLength(COVERAGE_CASES);
+  });
+
+  test('slices of a pass are sampled apart: no two bodies of a run are the same', () => {
+    const texts = [...coverageCases(9), ...randomCases(9, 1_000)].map((c) => JSON.stringify(c.body));
+    expect(new Set(texts).size).toBe(texts.length);
   });
 
   test('another seed generates other bodies', () => {

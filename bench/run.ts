@@ -30,8 +30,8 @@ const RESULTS_DIR = fileURLToPath(new URL('../bench-results/', import.meta.url))
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    rounds: { type: 'string', default: '5' },
-    duration: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '12' },
+    duration: { type: 'string', default: '1' },
     connections: { type: 'string', default: '10' },
     'cpu-prof': { type: 'boolean', default: false },
   },
@@ -44,10 +44,10 @@ for (const name of only) {
     process.exit(2);
   }
 }
-const positive = (text: string, flag: string): number => {
+const positive = (text: string, flag: string, integer = true): number => {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`bench: --${flag} must be a positive integer`);
+  if (!(integer ? Number.isInteger(n) && n >= 1 : Number.isFinite(n) && n >= 0.5)) {
+    console.error(`bench: --${flag} must be ${integer ? 'a positive integer' : 'a number of seconds, at least 0.5'}`);
     process.exit(2);
   }
   return n;
@@ -55,7 +55,7 @@ const positive = (text: string, flag: string): number => {
 const profileDir = join(RESULTS_DIR, 'profiles');
 const config = createConfig({
   rounds: positive(values.rounds, 'rounds'),
-  durationSeconds: positive(values.duration, 'duration'),
+  durationSeconds: positive(values.duration, 'duration', false),
   connections: positive(values.connections, 'connections'),
   nodeFlags: values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
 });

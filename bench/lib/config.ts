@@ -4,9 +4,12 @@ import { requestExamples, UPSERT_PATH } from '../../src/spec.ts';
 
 /** Settings of one `npm run bench`. */
 export interface BenchConfig {
-  /** Rounds per comparison; each round runs the limit then the subject. @default 5 */
+  /** Rounds per comparison; each round runs every server once, in reverse order every other round. @default 12 */
   rounds: number;
-  /** Seconds of load per round. @default 2 */
+  /**
+   * Seconds of load per round. Many short rounds rather than a few long ones: on a shared machine a
+   * burst of someone else's load lasts a second or two and should spoil one pair, not the median. @default 1
+   */
   durationSeconds: number;
   /** Same for limit and subject. @default 10 */
   connections: number;
@@ -37,8 +40,8 @@ export function createConfig(overrides: Partial<Pick<BenchConfig, 'rounds' | 'du
     .reduce((a, b) => (Object.keys(b).length > Object.keys(a).length ? b : a), first);
   const apiKey = `bench-${randomBytes(18).toString('base64url')}`;
   return {
-    rounds: 5,
-    durationSeconds: 2,
+    rounds: 12,
+    durationSeconds: 1,
     connections: 10,
     pipelining: 1,
     nodeFlags: [],

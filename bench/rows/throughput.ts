@@ -1,8 +1,10 @@
 /**
  * Rows "sandbox vs the bare server" and "sandbox vs Prism": every server runs in its own child, all
- * get the same request (the documentation's example), connections, pipelining and duration, and the
- * rounds alternate (bare, sandbox, Prism, sandbox with logging, bare, …) so drift in the shared
- * machine's load hits all of them alike. Ratios are taken per round, then the median.
+ * get the same request (the documentation's example), connections, pipelining and duration. Every
+ * round runs each server once, and every other round in reverse order (bare, sandbox, Prism,
+ * sandbox with logging; then sandbox with logging, Prism, sandbox, bare: ABBA), so a drift in the
+ * shared machine's load hits the limit and the subject alike and neither always goes first. Ratios
+ * are taken per round (subject and limit are always neighbours), then the median.
  */
 import { ChildStartError, startServerChild, type ServerChild } from '../lib/child.ts';
 import { childEnv, type BenchConfig } from '../lib/config.ts';
@@ -71,7 +73,7 @@ export async function throughputRows(config: BenchConfig, progress: (line: strin
       }
     }
     for (let round = 0; round < config.rounds; round++) {
-      for (const s of subjects) {
+      for (const s of round % 2 === 0 ? subjects : [...subjects].reverse()) {
         if (!s.child || s.missing) continue;
         try {
           const before = await s.child.memory();

@@ -25,8 +25,12 @@ const TARGET = '≥ 2,000 checks/s and ≤ 1.3× the raw time';
 const RUNS = 1_000;
 /** The engine's default, used for the raw replay too. */
 const CONCURRENCY = 12;
-/** Short rounds (~0.5 s a pair) on a shared machine: many of them, paired, in ABBA order. */
-const ROUNDS = 15;
+/**
+ * Short rounds (~0.5 s a pair) on a shared machine: many of them, paired, in ABBA order. Per-pair
+ * ratios on this 2-core VM spread 1.08-2.00 within one run (raw runs alone took 0.16-0.34 s), so
+ * the median needs many pairs to be stable: 15 moved it by ±0.07 from run to run.
+ */
+const ROUNDS = 25;
 /** Untimed runs first (besides the recording one): the first runs of a process are JIT warm-up. */
 const WARM_UP_RUNS = 2;
 

@@ -329,8 +329,10 @@ export const COVERAGE_CASES = longestEnum + 3 + freeStringFields.length + DATE_B
 const LONG_TEXT = 'Lorem ipsum dolor sit amet, 患者 '.repeat(400).slice(0, 10_000);
 
 /** Bodies per slice of a pass: a slice is sampled, serialised and sent while the next is generated. */
-export const COVERAGE_SLICE = 32;
-export const RANDOM_SLICE = 100;
+const COVERAGE_SLICE = 32;
+const RANDOM_SLICE = 100;
+const COVERAGE_STREAM = 0xc0ee;
+const RANDOM_STREAM = 0x5eed;
 
 /**
  * The seed of slice `index` of a pass (`stream` tells the passes apart). Each slice is sampled on
@@ -343,8 +345,13 @@ function sliceSeed(seed: number, stream: number, index: number): number {
   h ^= h >>> 16;
   return Math.imul(h, 0xc2b2ae35) >>> 0;
 }
-const COVERAGE_STREAM = 0xc0ee;
-const RANDOM_STREAM = 0x5eed;
+
+/** `total` bodies of `arb` in slices of `size`, each sampled when it is asked for; `from` is the first one's position in the pass. */
+function* sampledSlices<T>(arb: fc.Arbitrary<T>, seed: number, stream: number, total: number, size: number): Generator<{ from: number; bodies: T[] }> {
+  for (let from = 0, slice = 0; from < total; from += size, slice++) {
+    yield { from, bodies: fc.sample(arb, { seed: sliceSeed(seed, stream, slice), numRuns: Math.min(size, total - from) }) };
+  }
+}
 
 /**
  * The deterministic first pass, in slices: every enum value of every enum field at least once (case
@@ -353,8 +360,7 @@ const RANDOM_STREAM = 0x5eed;
  * non-ASCII text, the earliest and latest dates). Other values come from `seed`.
  */
 export function* coverageSlices(seed: number): Generator<ValidCase[]> {
-  for (let from = 0, slice = 0; from < longestEnum; from += COVERAGE_SLICE, slice++) {
-    const bodies = fc.sample(fullBodyArb, { seed: sliceSeed(seed, COVERAGE_STREAM, slice), numRuns: Math.min(COVERAGE_SLICE, longestEnum - from) });
+  for (const { from, bodies } of sampledSlices(fullBodyArb, seed, COVERAGE_STREAM, longestEnum, COVERAGE_SLICE)) {
     // Each sampled body is a fresh object used by one case only, so it is edited in place (no copy).
     yield bodies.map((body, k) => {
       const i = from + k;
@@ -387,8 +393,7 @@ export function coverageCases(seed: number): ValidCase[] {
 
 /** The random pass in slices of {@link RANDOM_SLICE}: `runs` bodies with random optional fields, reproducible from `seed`. */
 export function* randomSlices(seed: number, runs: number): Generator<ValidCase[]> {
-  for (let from = 0, slice = 0; from < runs; from += RANDOM_SLICE, slice++) {
-    const bodies = fc.sample(randomBodyArb, { seed: sliceSeed(seed, RANDOM_STREAM, slice), numRuns: Math.min(RANDOM_SLICE, runs - from) });
+  for (const { from, bodies } of sampledSlices(randomBodyArb, seed, RANDOM_STREAM, runs, RANDOM_SLICE)) {
     yield bodies.map((body, k) => ({ label: `random #${from + k + 1}`, group: 'random', body }));
   }
 }

@@ -175,12 +175,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     signal?.addEventListener('abort', this, { once: true });
   }
 
-  /** Settles with `err` (the first outcome wins) and aborts the exchange if it is under way. */
-  fail(err: unknown, abortWith?: Error): void {
-    if (this.#settled) return;
+  /** Marks the exchange settled (false if it already was): the first outcome wins; the deadline and the signal are let go. */
+  #settle(): boolean {
+    if (this.#settled) return false;
     this.#settled = true;
     clearTimeout(this.#deadline);
     this.signal?.removeEventListener('abort', this);
+    return true;
+  }
+
+  /** Settles with `err` (the first outcome wins) and aborts the exchange if it is under way. */
+  fail(err: unknown, abortWith?: Error): void {
+    if (!this.#settle()) return;
     this.reject(err);
     if (abortWith) this.#controller?.abort(abortWith);
   }
@@ -222,10 +228,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    clearTimeout(this.#deadline);
-    this.signal?.removeEventListener('abort', this);
+    if (!this.#settle()) return;
     const chunks = this.#chunks;
     const bodyText = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
     this.resolve({ status: this.#status, headers: this.#headers, body: parseJson(bodyText), bodyText });

@@ -71,6 +71,27 @@ const PERSONAL_FIELDS = [
   'clinicalInfo',
 ] as const;
 
+/**
+ * A request line as the sandbox writes it (src/sandbox/index.ts): time, request id, method, route,
+ * status, duration, or the same with `-` for a request the HTTP parser rejected. All but the method
+ * are the sandbox's own (the clock, a counter, its own referral ids, a fixed route name), so only
+ * the method can carry what a client sent.
+ */
+const REQUEST_LINE = new RegExp(
+  `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z (?:[0-9a-f]{6}-[0-9a-z]+|-) (\\S+) ` +
+    `(?:${UPSERT_PATH.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}|/health|/referral/(?:ref-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\\(invalid\\))|\\(unmatched\\)|\\(unparsed\\)) ` +
+    `(?:\\d{3}|-)(?:\\(aborted\\))? (?:\\d+\\.\\dms|-)$`,
+);
+
+/**
+ * The part of a log line that could hold client data: a request line's method, any other line
+ * whole (so text a change adds to a line is checked too). A short registered value (3 characters
+ * from a property test) turned up by chance inside a request id (`414410-e`): not a leak.
+ */
+export function clientPart(line: string): string {
+  return REQUEST_LINE.exec(line)?.[1] ?? line;
+}
+
 /** Starts a sandbox on a free port with a fake clock, a known API key and captured logs. */
 export async function startTestSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
   const clock = fakeClock();
@@ -117,9 +138,10 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Te
     },
     expectCleanLogs() {
       expect(lines.length).toBeGreaterThan(0);
+      const checked = lines.map(clientPart);
       for (const secret of secrets) {
         if (secret === '') continue;
-        const leaks = lines.filter((line) => line.includes(secret));
+        const leaks = lines.filter((_, i) => checked[i]!.includes(secret));
         // Report which kind of value leaked, not the value.
         expect(leaks, `a secret of length ${secret.length} appears in ${leaks.length} log line(s)`).toEqual([]);
       }

@@ -5,7 +5,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startSandbox } from '../../src/sandbox/index.ts';
-import { documentationRequest, fullRequest, rawRequest, startTestSandbox, type TestSandbox } from './helpers.ts';
+import { clientPart, documentationRequest, fullRequest, rawRequest, startTestSandbox, type TestSandbox } from './helpers.ts';
 
 let sb: TestSandbox;
 let jwt: string;
@@ -62,6 +62,24 @@ describe('sandbox > logging', () => {
       expect(sb.lines.join('\n')).not.toContain(value);
     }
     sb.expectCleanLogs();
+  });
+
+  test('the leak check reads what a client could put in a line: the method, or a line of any other shape whole', async () => {
+    // Every line the sandbox wrote so far is a request line: only its method is client text.
+    expect(sb.lines.length).toBeGreaterThan(0);
+    for (const line of sb.lines) expect(clientPart(line)).toMatch(/^[A-Z]+$/);
+    const before = sb.lines.length;
+    const [, id] = sb.lines[0]!.split(' ');
+    // A short value that sits only in the sandbox's own request id is not a leak,
+    sb.secrets.add(id!.slice(0, 3));
+    sb.expectCleanLogs();
+    // but one in the method, or anywhere in a line of another shape, is.
+    for (const leaky of [sb.lines[0]!.replace(/ [A-Z]+ /, ` X${sb.key} `), `${sb.lines[0]} ${sb.key}`, `internal error ${sb.key}`]) {
+      sb.lines.push(leaky);
+      expect(() => sb.expectCleanLogs()).toThrow(/appears in 1 log line/);
+      sb.lines.length = before;
+    }
+    sb.secrets.delete(id!.slice(0, 3));
   });
 
   test('request ids are unique and returned in X-Request-Id', async () => {

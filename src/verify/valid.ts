@@ -296,8 +296,9 @@ function objectGen(fields: readonly FieldNode[], allOptional: boolean): Gen<Reco
 
 const isValid = (body: unknown): boolean => validateUpsertRequest(body).ok;
 
+const randomBodyGen = objectGen(requestFields, false);
 /** Bodies with random optional fields: the random pass. */
-export const randomBodyArb: fc.Arbitrary<Record<string, unknown>> = new GenArbitrary(objectGen(requestFields, false));
+export const randomBodyArb: fc.Arbitrary<Record<string, unknown>> = new GenArbitrary(randomBodyGen);
 /** Bodies with every optional field (at every depth) present. */
 export const fullBodyArb: fc.Arbitrary<Record<string, unknown>> = new GenArbitrary(objectGen(requestFields, true));
 
@@ -328,17 +329,17 @@ export const COVERAGE_CASES = longestEnum + 3 + freeStringFields.length + DATE_B
 /** 10,000 characters of mixed-script text (two-byte, as real clinical notes often are). */
 const LONG_TEXT = 'Lorem ipsum dolor sit amet, 患者 '.repeat(400).slice(0, 10_000);
 
-/** Bodies per slice of a pass: a slice is sampled, serialised and sent while the next is generated. */
+/** Bodies per slice of a pass: a slice is made, serialised and sent while the next is made. */
 const COVERAGE_SLICE = 32;
 const RANDOM_SLICE = 100;
 const COVERAGE_STREAM = 0xc0ee;
 const RANDOM_STREAM = 0x5eed;
 
 /**
- * The seed of slice `index` of a pass (`stream` tells the passes apart). Each slice is sampled on
- * its own, from a seed of its own mixed from the run's seed, so that the first slice of a pass costs
- * its own bodies only and can be on the wire while the rest is generated (one `fc.sample` of a whole
- * pass made the first request of the coverage pass wait for 256 full bodies). Still fixed by `seed`.
+ * The seed of slice `index` of a pass (`stream` tells the passes apart; the coverage pass's base
+ * body is its slice -1). Each slice of the random pass is drawn on its own, from a seed of its own
+ * mixed from the run's seed, so that the first slice costs its own bodies only and can be on the
+ * wire while the rest is generated. Still fixed by `seed`.
  */
 function sliceSeed(seed: number, stream: number, index: number): number {
   let h = Math.imul((seed ^ stream) >>> 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b);
@@ -346,10 +347,17 @@ function sliceSeed(seed: number, stream: number, index: number): number {
   return Math.imul(h, 0xc2b2ae35) >>> 0;
 }
 
-/** `total` bodies of `arb` in slices of `size`, each sampled when it is asked for; `from` is the first one's position in the pass. */
-function* sampledSlices<T>(arb: fc.Arbitrary<T>, seed: number, stream: number, total: number, size: number): Generator<{ from: number; bodies: T[] }> {
+/**
+ * `total` values of `gen` in slices of `size`, each drawn when it is asked for, all values of a
+ * slice from one seeded random source (one `fc.sample` of the slice, not one per value); `from` is
+ * the first one's position in the pass.
+ */
+function* sampledSlices<T>(gen: Gen<T>, seed: number, stream: number, total: number, size: number): Generator<{ from: number; bodies: T[] }> {
   for (let from = 0, slice = 0; from < total; from += size, slice++) {
-    yield { from, bodies: fc.sample(arb, { seed: sliceSeed(seed, stream, slice), numRuns: Math.min(size, total - from) }) };
+    const count = Math.min(size, total - from);
+    const sliceArb = new GenArbitrary((mrng) => Array.from({ length: count }, () => gen(mrng)));
+    const [bodies] = fc.sample(sliceArb, { seed: sliceSeed(seed, stream, slice), numRuns: 1 }) as [T[]];
+    yield { from, bodies };
   }
 }
 
@@ -357,22 +365,24 @@ function* sampledSlices<T>(arb: fc.Arbitrary<T>, seed: number, stream: number, t
  * The deterministic first pass, in slices: every enum value of every enum field at least once (case
  * i takes value i of each enum), every optional field and nested object present, a required-only
  * body, and the boundaries the spec allows (empty strings, 10,000-character text in each free field,
- * non-ASCII text, the earliest and latest dates). Other values come from `seed`.
+ * non-ASCII text, the earliest and latest dates). Every case is one base body drawn from `seed` with
+ * only what the case covers changed (as Schemathesis's coverage phase varies one thing at a time):
+ * a rejection points at what the case covers, and random values are the random pass's job.
  */
 export function* coverageSlices(seed: number): Generator<ValidCase[]> {
-  for (const { from, bodies } of sampledSlices(fullBodyArb, seed, COVERAGE_STREAM, longestEnum, COVERAGE_SLICE)) {
-    // Each sampled body is a fresh object used by one case only, so it is edited in place (no copy).
-    yield bodies.map((body, k) => {
-      const i = from + k;
+  const [base] = fc.sample(fullBodyArb, { seed: sliceSeed(seed, COVERAGE_STREAM, -1), numRuns: 1 }) as [Record<string, unknown>];
+  for (let from = 0; from < longestEnum; from += COVERAGE_SLICE) {
+    const cases: ValidCase[] = [];
+    for (let i = from; i < Math.min(longestEnum, from + COVERAGE_SLICE); i++) {
+      const body = cloneJson(base);
       for (const f of enumFields) {
         const values = f.schema.enum as unknown[];
         assignAt(body, f.pointer, values[i % values.length]);
       }
-      return { label: `coverage #${i + 1}: all fields, enum values #${i + 1}`, group: 'coverage', body };
-    });
+      cases.push({ label: `coverage #${i + 1}: all fields, enum values #${i + 1}`, group: 'coverage', body });
+    }
+    yield cases;
   }
-  // The base of the cases below: a body of its own (slice -1 of the stream).
-  const [base] = fc.sample(fullBodyArb, { seed: sliceSeed(seed, COVERAGE_STREAM, -1), numRuns: 1 }) as [Record<string, unknown>];
   const cases: ValidCase[] = [{ label: 'coverage: required fields only', group: 'coverage', body: requiredOnly(base) }];
   const boundary = (label: string, edit: (f: FieldNode) => unknown, fields: readonly FieldNode[]): void => {
     const body = cloneJson(base);
@@ -393,7 +403,7 @@ export function coverageCases(seed: number): ValidCase[] {
 
 /** The random pass in slices of {@link RANDOM_SLICE}: `runs` bodies with random optional fields, reproducible from `seed`. */
 export function* randomSlices(seed: number, runs: number): Generator<ValidCase[]> {
-  for (const { from, bodies } of sampledSlices(randomBodyArb, seed, RANDOM_STREAM, runs, RANDOM_SLICE)) {
+  for (const { from, bodies } of sampledSlices(randomBodyGen, seed, RANDOM_STREAM, runs, RANDOM_SLICE)) {
     yield bodies.map((body, k) => ({ label: `random #${from + k + 1}`, group: 'random', body }));
   }
 }

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { validateUpsertRequest } from '../../src/validation.ts';
 import { negativeCases, stringNearMisses } from '../../src/verify/negative.ts';
-import { allFields, getAt, requestConstraints } from '../../src/verify/schema.ts';
+import { allFields, assignAt, cloneJson, getAt, requestConstraints } from '../../src/verify/schema.ts';
 import fc from 'fast-check';
 import { baseBody, COVERAGE_CASES, coverageCases, DATE_BOUNDS, fieldArb, nricFromDigits, randomCases } from '../../src/verify/valid.ts';
 
@@ -63,6 +63,17 @@ describe('verify > generators > determinism', () => {
   test('slices of a pass are sampled apart: no two bodies of a run are the same', () => {
     const texts = [...coverageCases(9), ...randomCases(9, 1_000)].map((c) => JSON.stringify(c.body));
     expect(new Set(texts).size).toBe(texts.length);
+  });
+
+  test('the coverage pass varies only what each case covers: its enum cases are one base body but for the enum fields', () => {
+    const enumCases = coverageCases(11).filter((c) => c.label.startsWith('coverage #'));
+    expect(enumCases.length).toBeGreaterThan(200);
+    const withoutEnums = enumCases.map((c) => {
+      const body = cloneJson(c.body);
+      for (const f of enumFields) assignAt(body, f.pointer, undefined, true);
+      return JSON.stringify(body);
+    });
+    expect(new Set(withoutEnums).size).toBe(1);
   });
 
   test('another seed generates other bodies', () => {

@@ -14,7 +14,7 @@ import { CHECK_NAMES, responseConformance, type CheckName, type Outcome } from '
 import { CoverageTracker, unexercised, type Coverage } from './coverage.ts';
 import { createRedactor, redactUserinfo, toCurl } from './redact.ts';
 import { createTarget, TransportError, type HttpRequest, type HttpResponse, type TargetOptions } from '../transport.ts';
-import { bodyOf, PHASES, type PlannedCase } from './plan.ts';
+import { bodyOf, type Phase, type PlannedCase } from './plan.ts';
 import { openPlan, startPlanner } from './planner.ts';
 import { baseBody, isValid, requiredOnly } from './valid.ts';
 import { allFields, getAt, setAt } from './schema.ts';
@@ -435,12 +435,22 @@ export async function runVerification(options: VerificationOptions): Promise<Ver
       if (err.code !== 'ETOOLARGE') throw new SetupError(`${unreachable ? 'cannot reach' : 'no usable answer from'} ${shownUrl}: ${redact(err.message)}`);
     }
 
-    for (const phase of PHASES) {
-      const total = (): number => source.totals[phase] ?? 0;
-      const name = phase === 'examples_accepted' ? 'examples' : phase === 'valid_data_accepted' ? 'valid' : phase === 'invalid_data_rejected' ? 'invalid' : 'auth';
-      await pool(() => source.take(phase), total, concurrency, runCase, (done) => options.onProgress?.({ phase: name, done, total: total() }), () => stopped !== undefined);
-      if (stopped !== undefined) break;
-    }
+    // One pool over the whole plan, in plan order: the next phase's first cases go out while the
+    // last ones of a phase are in flight (a pool per phase emptied the pipeline at each of the
+    // three boundaries, and the target idled for a round trip each time). Progress is per phase.
+    const done: Record<Phase, number> = { examples_accepted: 0, valid_data_accepted: 0, invalid_data_rejected: 0, auth_required: 0 };
+    const answeredIn = (phase: Phase): void => {
+      const total = source.totals[phase] ?? 0;
+      const n = (done[phase] += 1);
+      if (n % Math.max(1, Math.ceil(total / 4)) === 0 || n === total) options.onProgress?.({ phase: PHASE_NAMES[phase], done: n, total });
+    };
+    const runAndCount = (c: PlannedCase): Promise<void> | undefined => {
+      const pending = runCase(c);
+      if (pending) return pending.then(() => answeredIn(c.check));
+      answeredIn(c.check);
+      return undefined;
+    };
+    await pool(() => source.next(), concurrency, runAndCount, () => stopped !== undefined);
 
     // Shrink rejected valid bodies to a minimal one the target still rejects, then report it.
     const budget = options.shrinkBudget ?? 60;
@@ -563,22 +573,20 @@ function redactRequest(req: HttpRequest, redact: (t: string) => string): HttpReq
   };
 }
 
+/** A phase's name in progress events. */
+const PHASE_NAMES: Record<Phase, string> = { examples_accepted: 'examples', valid_data_accepted: 'valid', invalid_data_rejected: 'invalid', auth_required: 'auth' };
+
 /**
  * Runs `fn` over the items `take` gives (a promise while the next one is still being generated;
  * `undefined` once there are no more), at most `limit` in flight (`fn` returns nothing when it had
- * nothing to wait for). `total` (known once the first item is there) is for progress. No new item
- * starts once `stop` says so; the ones in flight finish.
+ * nothing to wait for). No new item starts once `stop` says so; the ones in flight finish.
  */
 async function pool<T>(
   take: () => T | undefined | Promise<T | undefined>,
-  total: () => number,
   limit: number,
   fn: (item: T) => Promise<void> | undefined,
-  onDone?: (done: number) => void,
   stop: () => boolean = () => false,
 ): Promise<void> {
-  let done = 0;
-  let step = 0;
   const worker = async (): Promise<void> => {
     while (!stop()) {
       let item = take();
@@ -586,9 +594,6 @@ async function pool<T>(
       if (item === undefined) return;
       const pending = fn(item);
       if (pending) await pending;
-      done += 1;
-      step ||= Math.max(1, Math.ceil(total() / 4));
-      if (done % step === 0 || done === total()) onDone?.(done);
     }
   };
   await Promise.all(Array.from({ length: limit }, worker));

@@ -14,7 +14,7 @@
  * from where the run is, and the plan's `origin` says so.
  */
 import { Worker } from 'node:worker_threads';
-import { planCases, type Phase, type PlanBatch, type PlannedCase, type PlanRequest, type PlanTotals } from './plan.ts';
+import { planCases, type PlanBatch, type PlannedCase, type PlanRequest, type PlanTotals } from './plan.ts';
 import { fromWire, type WireBatch } from './plan-wire.ts';
 
 /** The cases of a run as they become available. */
@@ -26,10 +26,10 @@ export interface PlanSource {
   /** The first case (the reachability probe). */
   first(): PlannedCase | undefined | Promise<PlannedCase | undefined>;
   /**
-   * The next case of `phase`: the case, `undefined` when the phase has no more cases, or a promise of
-   * either while the next batch is still being generated. Phases are taken in plan order.
+   * The next case in plan order (phase after phase): the case, `undefined` when the plan has no more
+   * cases, or a promise of either while the next batch is still being generated.
    */
-  take(phase: Phase): PlannedCase | undefined | Promise<PlannedCase | undefined>;
+  next(): PlannedCase | undefined | Promise<PlannedCase | undefined>;
   /** Every case received so far, in plan order. */
   readonly cases: readonly PlannedCase[];
   /** Resolves once every case has arrived. */
@@ -99,15 +99,14 @@ class StreamedPlan implements PlanSource {
     return this.#more().then(() => this.first());
   }
 
-  take(phase: Phase): PlannedCase | undefined | Promise<PlannedCase | undefined> {
+  next(): PlannedCase | undefined | Promise<PlannedCase | undefined> {
     const c = this.cases[this.#pos];
     if (c !== undefined) {
-      if (c.check !== phase) return undefined;
       this.#pos += 1;
       return c;
     }
     if (this.#done || this.#closed) return undefined;
-    return this.#more().then(() => this.take(phase));
+    return this.#more().then(() => this.next());
   }
 
   async complete(): Promise<void> {

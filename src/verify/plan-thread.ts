@@ -3,16 +3,21 @@
  * batch by batch, in the wire form of plan-wire.ts (bodies stay here; what is sent travels as text).
  */
 import { parentPort } from 'node:worker_threads';
-import { planBatches, type PlanRequest } from './plan.ts';
+import { planBatches } from './plan.ts';
+import type { PlanMessage } from './planner.ts';
 import { toWire } from './plan-wire.ts';
 
 if (!parentPort) throw new Error('plan-thread.ts runs as a worker thread (see planner.ts)');
 const port = parentPort;
 
-port.on('message', (request: PlanRequest & { id: number }) => {
-  const { id } = request;
+port.on('message', (request: PlanMessage) => {
+  const { id, skip = 0 } = request;
   try {
+    let n = 0;
     for (const b of planBatches(request)) {
+      // The first `skip` batches were made on the run's thread (still generated here: the plan's
+      // indices and random draws run on from them).
+      if (n++ < skip) continue;
       const { batch, transfer } = toWire(b);
       port.postMessage({ id, batch }, transfer);
     }

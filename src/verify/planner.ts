@@ -14,7 +14,7 @@
  * from where the run is, and the plan's `origin` says so.
  */
 import { Worker } from 'node:worker_threads';
-import { planCases, type PlanBatch, type PlannedCase, type PlanRequest, type PlanTotals } from './plan.ts';
+import { planBatches, planCases, type PlanBatch, type PlannedCase, type PlanRequest, type PlanTotals } from './plan.ts';
 import { fromWire, type WireBatch } from './plan-wire.ts';
 
 /** The cases of a run as they become available. */
@@ -45,6 +45,9 @@ export interface OpenPlanOptions {
   /** The worker's entry (tests point it elsewhere to see the fallback). @default ./plan-worker.mjs */
   workerUrl?: URL;
 }
+
+/** What the worker is sent: a plan to build, and how many of its first batches not to post (made on the run's thread). */
+export type PlanMessage = PlanRequest & { id: number; skip?: number };
 
 /** What the worker posts: `ready` once loaded, then per plan its batches and `done` (or `error`). */
 type WorkerMessage = { ready: true } | { id: number; batch: WireBatch } | { id: number; done: true } | { id: number; error: string };
@@ -181,8 +184,8 @@ export function startPlanner(workerUrl: URL = WORKER_URL): void {
 }
 
 /**
- * Opens the plan of a run. On the planning thread when it is ready (resolves once the first batch
- * has arrived); otherwise here.
+ * Opens the plan of a run. On the planning thread when it is ready (the first batch made here,
+ * the rest arriving from there); otherwise here, whole.
  */
 export async function openPlan(request: PlanRequest, options: OpenPlanOptions = {}): Promise<PlanSource> {
   if (options.worker === false) return inThread(request, 'thread');
@@ -194,8 +197,11 @@ export async function openPlan(request: PlanRequest, options: OpenPlanOptions = 
   entry.pending.set(id, plan);
   // Kept alive while a plan is on its way (the run may be waiting for nothing else).
   entry.worker.ref();
-  entry.worker.postMessage({ id, ...request });
-  await plan.first();
+  // The first batch (the spec's examples, nothing to generate) is made here, so the probe goes out
+  // at once instead of after a round trip to the planning thread; the thread posts the rest.
+  entry.worker.postMessage({ id, ...request, skip: 1 } satisfies PlanMessage);
+  const first = planBatches(request).next();
+  if (!first.done) plan.push(first.value);
   return plan;
 }
 

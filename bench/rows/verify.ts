@@ -27,12 +27,17 @@ const RUNS = 1_000;
 const CONCURRENCY = 12;
 /**
  * Short rounds (~0.5 s a pair) on a shared machine: many of them, paired, in ABBA order. Per-pair
- * ratios on this 2-core VM spread 1.08-2.00 within one run (raw runs alone took 0.16-0.34 s), so
- * the median needs many pairs to be stable: 15 moved it by ±0.07 from run to run.
+ * ratios on this 2-core VM spread 0.89-2.01 within one run (raw runs alone took 0.16-0.30 s), so
+ * the median needs many pairs to be stable: 15 moved it by ±0.07 from run to run, 25 by ±0.05.
+ * An odd count, so the median is one pair's ratio.
  */
-const ROUNDS = 25;
-/** Untimed runs first (besides the recording one): the first runs of a process are JIT warm-up. */
-const WARM_UP_RUNS = 2;
+const ROUNDS = 31;
+/**
+ * Untimed pairs first (besides the recording run). With 2 (and with 8), both sides were still
+ * getting faster over the first 8 timed rounds, verify more (by 20-50 ms a run, raw by 7-30 ms, in
+ * all six runs looked at), so the early pairs' ratios ran high; with 16 they no longer do.
+ */
+const WARM_UP_RUNS = 16;
 
 /** Headers the transport sets itself. */
 const HOP_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);

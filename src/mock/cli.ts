@@ -4,7 +4,7 @@
  *   npm run mock                          # http://127.0.0.1:4010
  *   npm run mock -- --port 0              # a free port (printed)
  *   PORT=4020 npm run mock                # env PORT when --port is not given
- *   npm run mock -- --dynamic --quiet     # schema-generated answers; no request log
+ *   npm run mock -- --dynamic --quiet     # schema-generated answers; no request log (Prism logs none)
  *
  * Prints `Prism mock listening on <url>` once it answers; exits 1 with a one-line reason if it
  * cannot start (port in use, …); SIGINT/SIGTERM stop Prism and exit 0.
@@ -39,7 +39,9 @@ async function main(): Promise<void> {
     host: values.host ?? '127.0.0.1',
     port,
     dynamic: values.dynamic,
-    // Prism's request log names routes and violated rules, never request values.
+    // Quiet, nothing is printed and Prism does not even log each request (about twice the
+    // throughput). Its request log names routes and violated rules, never request values.
+    requestLog: !values.quiet,
     onLog: values.quiet ? undefined : (line) => console.error(line),
   }).catch((error: unknown) => {
     const hint = error instanceof PrismStartError && error.code === 'EADDRINUSE' ? ' (choose another with --port)' : '';

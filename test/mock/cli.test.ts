@@ -50,6 +50,9 @@ describe('mock > cli', () => {
 
   test('mock > cli > a busy port (env PORT) exits 1 with a one-line reason', async () => {
     const blocker = createServer();
+    // Quiet, the CLI asks the port whether Prism is up: the blocker keeps what connects, unread.
+    const held = new Set<import('node:net').Socket>();
+    blocker.on('connection', (socket) => held.add(socket));
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };
     try {
@@ -58,6 +61,7 @@ describe('mock > cli', () => {
       expect(cli.stderr().trim()).toBe(`mock: port ${port} on 127.0.0.1 is already in use (choose another with --port)`);
       expect(cli.stdout()).toBe('');
     } finally {
+      for (const socket of held) socket.destroy();
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
   });

@@ -84,6 +84,31 @@ describe('mock > prism > answers', () => {
   });
 });
 
+describe('mock > prism > requestLog: false', () => {
+  test('mock > prism > without its request log Prism is found ready, answers, and logs no request', async () => {
+    const logged: string[] = [];
+    const quiet = await startPrismMock({ port: 0, requestLog: false, onLog: (line) => logged.push(line) });
+    const loud: string[] = [];
+    const normal = await startPrismMock({ port: 0, onLog: (line) => loud.push(line) });
+    try {
+      for (const [mock, lines] of [[quiet, logged], [normal, loud]] as const) {
+        const before = lines.length;
+        const ok = await post(mock, { headers: { authorization: 'ApiKey x' }, body: JSON.stringify(documentationExample) });
+        expect(ok.status).toBe(200);
+        const bad = await post(mock, { headers: {}, body: JSON.stringify(documentationExample) });
+        expect(bad.status).toBe(401);
+        // Its log lines are printed as they come: give the pipe a moment.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const requestLines = lines.slice(before).filter((l) => l.includes(UPSERT_PATH));
+        if (mock === quiet) expect(requestLines).toEqual([]);
+        else expect(requestLines.length).toBeGreaterThan(0);
+      }
+    } finally {
+      await Promise.all([quiet.close(), normal.close()]);
+    }
+  });
+});
+
 describe('mock > prism > lifecycle', () => {
   test('mock > prism > close() stops the process and frees the port', async () => {
     const mock = await startPrismMock({ port: 0 });

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { UPSERT_PATH } from '../../src/spec.ts';
@@ -51,7 +51,7 @@ describe('mock > cli', () => {
   test('mock > cli > a busy port (env PORT) exits 1 with a one-line reason', async () => {
     const blocker = createServer();
     // Quiet, the CLI asks the port whether Prism is up: the blocker keeps what connects, unread.
-    const held = new Set<import('node:net').Socket>();
+    const held = new Set<Socket>();
     blocker.on('connection', (socket) => held.add(socket));
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };

@@ -7,7 +7,7 @@
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -138,12 +138,16 @@ describe('start > sandbox and mock', () => {
 describe('start > busy ports', () => {
   let blocker: Server;
   let busyPort: number;
+  // A quiet mock asks its port whether Prism is up: the blocker keeps what connects, unread.
+  const held = new Set<Socket>();
   beforeAll(async () => {
     blocker = createServer();
+    blocker.on('connection', (socket) => held.add(socket));
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     busyPort = (blocker.address() as { port: number }).port;
   });
   afterAll(async () => {
+    for (const socket of held) socket.destroy();
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
   });
 

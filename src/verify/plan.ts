@@ -106,7 +106,7 @@ export function* planBatches({ seed, runs, scheme, credential }: PlanRequest): G
 
   const randomCount = Math.max(0, runs);
   const valid = (v: ValidCase): PlannedCase => make({ check: 'valid_data_accepted', group: v.group, label: v.label, body: v.body, expect: 'success', shrinkable: true });
-  // Both passes in slices (valid.ts), each sampled as it is needed: the first is on its way while
+  // Both passes in slices (valid.ts), each made as it is needed: the first is on its way while
   // the rest is generated. The phase's total is known up front (it goes with the first slice).
   let validTotals: Partial<PlanTotals> | undefined = { valid_data_accepted: COVERAGE_CASES + randomCount };
   for (const slices of [coverageSlices(seed), randomSlices(seed, randomCount)]) {

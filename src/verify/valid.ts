@@ -348,20 +348,6 @@ function sliceSeed(seed: number, stream: number, index: number): number {
 }
 
 /**
- * `total` values of `gen` in slices of `size`, each drawn when it is asked for, all values of a
- * slice from one seeded random source (one `fc.sample` of the slice, not one per value); `from` is
- * the first one's position in the pass.
- */
-function* sampledSlices<T>(gen: Gen<T>, seed: number, stream: number, total: number, size: number): Generator<{ from: number; bodies: T[] }> {
-  for (let from = 0, slice = 0; from < total; from += size, slice++) {
-    const count = Math.min(size, total - from);
-    const sliceArb = new GenArbitrary((mrng) => Array.from({ length: count }, () => gen(mrng)));
-    const [bodies] = fc.sample(sliceArb, { seed: sliceSeed(seed, stream, slice), numRuns: 1 }) as [T[]];
-    yield { from, bodies };
-  }
-}
-
-/**
  * The deterministic first pass, in slices: every enum value of every enum field at least once (case
  * i takes value i of each enum), every optional field and nested object present, a required-only
  * body, and the boundaries the spec allows (empty strings, 10,000-character text in each free field,
@@ -372,16 +358,16 @@ function* sampledSlices<T>(gen: Gen<T>, seed: number, stream: number, total: num
 export function* coverageSlices(seed: number): Generator<ValidCase[]> {
   const [base] = fc.sample(fullBodyArb, { seed: sliceSeed(seed, COVERAGE_STREAM, -1), numRuns: 1 }) as [Record<string, unknown>];
   for (let from = 0; from < longestEnum; from += COVERAGE_SLICE) {
-    const cases: ValidCase[] = [];
+    const slice: ValidCase[] = [];
     for (let i = from; i < Math.min(longestEnum, from + COVERAGE_SLICE); i++) {
       const body = cloneJson(base);
       for (const f of enumFields) {
         const values = f.schema.enum as unknown[];
         assignAt(body, f.pointer, values[i % values.length]);
       }
-      cases.push({ label: `coverage #${i + 1}: all fields, enum values #${i + 1}`, group: 'coverage', body });
+      slice.push({ label: `coverage #${i + 1}: all fields, enum values #${i + 1}`, group: 'coverage', body });
     }
-    yield cases;
+    yield slice;
   }
   const cases: ValidCase[] = [{ label: 'coverage: required fields only', group: 'coverage', body: requiredOnly(base) }];
   const boundary = (label: string, edit: (f: FieldNode) => unknown, fields: readonly FieldNode[]): void => {
@@ -401,9 +387,16 @@ export function coverageCases(seed: number): ValidCase[] {
   return [...coverageSlices(seed)].flat();
 }
 
-/** The random pass in slices of {@link RANDOM_SLICE}: `runs` bodies with random optional fields, reproducible from `seed`. */
+/**
+ * The random pass in slices of {@link RANDOM_SLICE}: `runs` bodies with random optional fields,
+ * reproducible from `seed`. Each slice is drawn when it is asked for, all its bodies from one
+ * seeded random source (one `fc.sample` of the slice, not one per body).
+ */
 export function* randomSlices(seed: number, runs: number): Generator<ValidCase[]> {
-  for (const { from, bodies } of sampledSlices(randomBodyGen, seed, RANDOM_STREAM, runs, RANDOM_SLICE)) {
+  for (let from = 0, index = 0; from < runs; from += RANDOM_SLICE, index++) {
+    const count = Math.min(RANDOM_SLICE, runs - from);
+    const sliceArb = new GenArbitrary((mrng) => Array.from({ length: count }, () => randomBodyGen(mrng)));
+    const [bodies] = fc.sample(sliceArb, { seed: sliceSeed(seed, RANDOM_STREAM, index), numRuns: 1 }) as [Record<string, unknown>[]];
     yield bodies.map((body, k) => ({ label: `random #${from + k + 1}`, group: 'random', body }));
   }
 }

@@ -207,6 +207,7 @@ async function startOnce(
     if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', handleLine);
   }
 
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const timeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -219,7 +220,7 @@ async function startOnce(
       child.once('exit', () => (settled = true));
       // Quiet, Prism prints no start line: ask it until it answers as Prism does (its 404 problem
       // for an unknown route: another server on this port would not), or until it exits.
-      if (quiet) void pollUntilPrism(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, () => settled).then((up) => up && onReady?.(''));
+      if (quiet) void pollUntilPrism(url, () => settled).then((up) => up && onReady?.(''));
       child.once('error', (error) => reject(new PrismStartError('EXIT', `cannot run Prism: ${error.message}`)));
       child.once('exit', (code, signal) => {
         // The last lines may still be in the pipes: let readline flush them first.
@@ -244,7 +245,6 @@ async function startOnce(
       );
     });
     // The log line comes from Prism's listen callback; one real request proves the port is ours.
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     await fetch(`${url}${PROBE_PATH}`, { signal: AbortSignal.timeout(timeoutMs) }).then((r) => r.body?.cancel());
     return { url, port, close: () => stopChild(child, TERM_GRACE_MS), exited: exited(child) };
   } catch (error) {
